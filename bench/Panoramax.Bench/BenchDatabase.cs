@@ -1,0 +1,78 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Panoramax.Persistence;
+using Panoramax.Persistence.Embedded;
+
+namespace Panoramax.Bench;
+
+/// <summary>A throw-away embedded cluster (or the server given by PANORAMAX_BENCH_CONNECTION) with a migrated database.</summary>
+internal sealed class BenchDatabase : IAsyncDisposable
+{
+    private readonly EmbeddedPostgresCluster? _cluster;
+    private readonly string? _dir;
+
+    private BenchDatabase(string connectionString, EmbeddedPostgresCluster? cluster, string? dir)
+    {
+        ConnectionString = connectionString;
+        DataSource = PersistenceExtensions.BuildPanoramaxDataSource(connectionString);
+        _cluster = cluster;
+        _dir = dir;
+    }
+
+    public string ConnectionString { get; }
+    public NpgsqlDataSource DataSource { get; }
+
+    public static async Task<BenchDatabase> CreateAsync()
+    {
+        if (Environment.GetEnvironmentVariable("PANORAMAX_BENCH_CONNECTION") is { Length: > 0 } cs)
+        {
+            var external = new BenchDatabase(cs, null, null);
+            await external.MigrateAsync();
+            return external;
+        }
+        var dir = Path.Combine(Path.GetTempPath(), $"panoramax-bench-{Environment.ProcessId}");
+        Directory.CreateDirectory(dir);
+        if (Environment.UserName == "root")
+        {
+            File.SetUnixFileMode(dir, (UnixFileMode)0b111_101_101);
+        }
+        var cluster = await EmbeddedPostgresCluster.StartAsync(Path.Combine(dir, "pg"), NullLogger.Instance, new Dictionary<string, string>
+        {
+            ["shared_buffers"] = "1GB",
+            ["maintenance_work_mem"] = "512MB",
+            ["max_wal_size"] = "4GB",
+            ["synchronous_commit"] = "off",
+        });
+        await cluster.EnsureDatabaseAsync("bench");
+        var db = new BenchDatabase(cluster.ConnectionString("bench"), cluster, dir);
+        await db.MigrateAsync();
+        return db;
+    }
+
+    private async Task MigrateAsync()
+    {
+        var options = new DbContextOptionsBuilder<PanoramaxDbContext>();
+        options.UsePanoramaxNpgsql(DataSource);
+        await using var ctx = new PanoramaxDbContext(options.Options);
+        await ctx.Database.MigrateAsync();
+    }
+
+    public async Task ExecAsync(string sql)
+    {
+        await using var cmd = DataSource.CreateCommand(sql);
+        cmd.CommandTimeout = 0;
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await DataSource.DisposeAsync();
+        if (_cluster is not null)
+        {
+            NpgsqlConnection.ClearAllPools();
+            await _cluster.StopAsync();
+            Directory.Delete(_dir!, recursive: true);
+        }
+    }
+}

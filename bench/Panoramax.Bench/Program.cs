@@ -1,0 +1,42 @@
+using System.Diagnostics;
+using System.Globalization;
+using Panoramax.Bench;
+
+// Benchmarks print their figure next to a baseline measured in the same run (the machines are noisy).
+// Usage: dotnet run -c Release --project bench/Panoramax.Bench -- seed [pictures] [sequences]
+var command = args.Length > 0 ? args[0] : "seed";
+switch (command)
+{
+    case "seed":
+        await SeedBenchAsync(ParseInt(args, 1, 1_000_000), ParseInt(args, 2, 20_000));
+        return 0;
+    default:
+        Console.Error.WriteLine($"unknown benchmark '{command}'; known: seed");
+        return 2;
+}
+
+static int ParseInt(string[] args, int i, int fallback) =>
+    args.Length > i ? int.Parse(args[i], NumberStyles.Integer, CultureInfo.InvariantCulture) : fallback;
+
+static async Task SeedBenchAsync(int pictures, int sequences)
+{
+    await using var db = await BenchDatabase.CreateAsync();
+    Console.WriteLine($"seed: {pictures:N0} pictures in {sequences:N0} sequences");
+    var plan = Seeder.Plan(pictures, sequences);
+
+    // Baseline: the same rows COPYed into a bare table (same columns, no index, no constraint).
+    await db.ExecAsync("CREATE TABLE bench_baseline (LIKE pictures)");
+    var sw = Stopwatch.StartNew();
+    await using (var conn = await db.DataSource.OpenConnectionAsync())
+    {
+        await Seeder.CopyPicturesAsync(conn, "bench_baseline", plan, Guid.NewGuid(), Guid.NewGuid());
+    }
+    var baseline = sw.Elapsed;
+    await db.ExecAsync("DROP TABLE bench_baseline");
+
+    var seeded = await Seeder.SeedAsync(db.DataSource, plan);
+    var rate = seeded.Pictures / seeded.Elapsed.TotalSeconds;
+    Console.WriteLine(FormattableString.Invariant($"baseline COPY into a bare table: {baseline.TotalSeconds:F1} s ({pictures / baseline.TotalSeconds:N0} rows/s)"));
+    Console.WriteLine(FormattableString.Invariant($"seed into the real schema (all indexes, FKs, sequences too): {seeded.Elapsed.TotalSeconds:F1} s = {rate:N0} pictures/s"));
+    Console.WriteLine(FormattableString.Invariant($"ratio real/baseline: {seeded.Elapsed / baseline:F2}x"));
+}

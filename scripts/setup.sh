@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian machine lacks for running (default) or testing (--tests) Panoramax.
+# Idempotent: installs nothing when everything is already there.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+MODE="${1:-run}"
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+pg_major() {
+  local d
+  for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+    if [ -x "$d/initdb" ]; then basename "$(dirname "$d")"; return; fi
+  done
+}
+
+packages=()
+major="$(pg_major)"
+if [ -z "$major" ]; then
+  packages+=(postgresql)
+  major="$(apt-cache policy postgresql 2>/dev/null | sed -n 's/.*Candidate: \([0-9]*\)+.*/\1/p')"
+  major="${major:-15}"
+fi
+if [ ! -f "/usr/share/postgresql/$major/extension/postgis.control" ]; then
+  packages+=("postgresql-$major-postgis-3")
+fi
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
+if [ "$MODE" = "--tests" ]; then
+  command -v chromium >/dev/null || packages+=(chromium)
+fi
+
+if [ ${#packages[@]} -gt 0 ]; then
+  echo "setup: installing ${packages[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${packages[@]}" >/dev/null
+fi
+
+if ! command -v dotnet >/dev/null; then
+  echo "setup: the .NET 10 SDK is missing: install it (https://learn.microsoft.com/dotnet/core/install/linux-debian) and re-run." >&2
+  exit 1
+fi
+
+cd "$ROOT"
+dotnet tool restore >/dev/null

@@ -1,0 +1,38 @@
+using Microsoft.EntityFrameworkCore;
+using Panoramax.Domain.Accounts;
+using Panoramax.Domain.Federation;
+using Panoramax.Domain.Instances;
+using Panoramax.Domain.Pictures;
+using Panoramax.Domain.Reports;
+using Panoramax.Domain.Sequences;
+using Panoramax.Domain.UploadSets;
+
+namespace Panoramax.Persistence;
+
+public sealed class PanoramaxDbContext(DbContextOptions<PanoramaxDbContext> options) : DbContext(options)
+{
+    public DbSet<Instance> Instances => Set<Instance>();
+    public DbSet<Account> Accounts => Set<Account>();
+    public DbSet<Sequence> Sequences => Set<Sequence>();
+    public DbSet<Picture> Pictures => Set<Picture>();
+    public DbSet<UploadSet> UploadSets => Set<UploadSet>();
+    public DbSet<UploadSetFile> UploadSetFiles => Set<UploadSetFile>();
+    public DbSet<Report> Reports => Set<Report>();
+    public DbSet<ChangeLogEntry> ChangeLog => Set<ChangeLogEntry>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.HasPostgresExtension("postgis");
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(PanoramaxDbContext).Assembly);
+    }
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // Enums are stored as the API's kebab-case words, so SQL, API and logs speak the same vocabulary.
+        foreach (var enumType in typeof(Instance).Assembly.GetTypes().Where(t => t.IsEnum))
+        {
+            var converter = typeof(ApiNameConverter<>).MakeGenericType(enumType);
+            configurationBuilder.Properties(enumType).HaveConversion(converter);
+        }
+    }
+}

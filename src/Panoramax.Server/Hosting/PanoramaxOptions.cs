@@ -1,0 +1,88 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Panoramax.Server.Hosting;
+
+/// <summary>Root of the <c>Panoramax</c> configuration section (appsettings.json or <c>Panoramax__…</c> environment variables).</summary>
+public sealed class PanoramaxOptions
+{
+    public const string Section = "Panoramax";
+
+    public InstanceRole Role { get; set; } = InstanceRole.Instance;
+    /// <summary>Folder for the embedded database, files and keys; relative paths are resolved from the working directory.</summary>
+    [Required]
+    public string DataDirectory { get; set; } = "var";
+    /// <summary>Public base URL (e.g. https://panoramax.example.org) used for absolute links; by default taken from each request.</summary>
+    public Uri? PublicUrl { get; set; }
+    public InstanceInfoOptions Instance { get; set; } = new();
+    public DatabaseOptions Database { get; set; } = new();
+    public AdminOptions Admin { get; set; } = new();
+    public AuthOptions Auth { get; set; } = new();
+    public SequenceDefaultsOptions Defaults { get; set; } = new();
+
+    public string DataPath(string child) => Path.Combine(Path.GetFullPath(DataDirectory), child);
+}
+
+public enum InstanceRole
+{
+    /// <summary>API, pages, OIDC, blurring, jobs and federation.</summary>
+    Instance,
+    /// <summary>Only background jobs.</summary>
+    Worker,
+    /// <summary>Meta-catalogue of the whole network: no uploads.</summary>
+    Aggregator,
+}
+
+/// <summary>What /api/configuration and the landing page say about this instance.</summary>
+public sealed class InstanceInfoOptions
+{
+    [Required]
+    public string Name { get; set; } = "Panoramax";
+    public string Description { get; set; } = "A Panoramax instance: free and open street-level pictures";
+    public string GeoCoverage { get; set; } = "Worldwide";
+    public Uri? Logo { get; set; }
+    [RegularExpression("^#[0-9a-fA-F]{6}$")]
+    public string Color { get; set; } = "#5e499a";
+    [EmailAddress]
+    public string? Email { get; set; }
+    /// <summary>SPDX id of the licence pictures are published under.</summary>
+    [Required]
+    public string LicenseId { get; set; } = "CC-BY-SA-4.0";
+    public Uri? LicenseUrl { get; set; } = new("https://spdx.org/licenses/CC-BY-SA-4.0.html");
+}
+
+public sealed class DatabaseOptions
+{
+    /// <summary>Folder of the embedded cluster, below <see cref="PanoramaxOptions.DataDirectory"/> unless absolute.</summary>
+    public string EmbeddedDirectory { get; set; } = "pg";
+    [Required]
+    public string EmbeddedDatabaseName { get; set; } = "panoramax";
+}
+
+public sealed class AdminOptions
+{
+    [Required]
+    public string Name { get; set; } = "admin";
+    /// <summary>Password of the first-start admin; when empty a random one is generated and printed once.</summary>
+    public string? InitialPassword { get; set; }
+}
+
+public sealed class AuthOptions
+{
+    public bool RegistrationIsOpen { get; set; } = true;
+    public bool EnforceTosAcceptance { get; set; }
+}
+
+/// <summary>Instance defaults for sequence dispatch (GeoVisio 2.10+ values).</summary>
+public sealed class SequenceDefaultsOptions
+{
+    [Range(0, 100_000)]
+    public int SplitDistanceM { get; set; } = 100;
+    [Range(0, 86_400)]
+    public double SplitTimeSeconds { get; set; } = 300;
+    [Range(0, 100)]
+    public double DuplicateDistanceM { get; set; } = 1;
+    [Range(0, 360)]
+    public int DuplicateRotationDeg { get; set; } = 60;
+    public bool? CollaborativeMetadata { get; set; }
+    public string DefaultVisibility { get; set; } = "anyone";
+}

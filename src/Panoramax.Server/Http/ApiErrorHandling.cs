@@ -1,0 +1,69 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace Panoramax.Server.Http;
+
+/// <summary>
+/// Turns every failure into the JSON error shape: <see cref="ApiException"/> with its status,
+/// malformed requests (bad JSON, unparsable parameters) as 400, bodiless 4xx from routing as JSON,
+/// and anything unexpected as a 500 without internals (the exception goes to the log).
+/// </summary>
+public static class ApiErrorHandling
+{
+    public static IApplicationBuilder UseApiErrors(this IApplicationBuilder app)
+    {
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = ex => StatusFor(ex).Status,
+            ExceptionHandler = async context =>
+            {
+                var ex = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+                var (status, message, details) = StatusFor(ex);
+                if (status >= 500)
+                {
+                    context.RequestServices.GetRequiredService<ILoggerFactory>()
+                        .CreateLogger("Panoramax.Errors")
+                        .LogError(ex, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
+                }
+                await WriteAsync(context, status, message, details);
+            },
+        });
+        app.UseStatusCodePages(async ctx =>
+        {
+            var response = ctx.HttpContext.Response;
+            await WriteAsync(ctx.HttpContext, response.StatusCode, DefaultMessage(response.StatusCode, ctx.HttpContext.Request), null);
+        });
+        return app;
+    }
+
+    internal static (int Status, string Message, object? Details) StatusFor(Exception? ex) => ex switch
+    {
+        ApiException api => (api.StatusCode, api.Message, api.Details),
+        BadHttpRequestException bad when bad.InnerException is JsonException json =>
+            (StatusCodes.Status400BadRequest, "The request body is not valid JSON", new { error = json.Message }),
+        BadHttpRequestException bad => (bad.StatusCode, bad.Message, null),
+        OperationCanceledException => (499, "The request was cancelled", null),
+        _ => (StatusCodes.Status500InternalServerError, "Internal server error: the problem was logged; please report it to the instance administrator", null),
+    };
+
+    private static string DefaultMessage(int status, HttpRequest request) => status switch
+    {
+        404 => $"Nothing found at {request.Path}",
+        405 => $"Method {request.Method} is not allowed on {request.Path}",
+        415 => "Unsupported content type for this route",
+        401 => "Authentication is mandatory",
+        403 => "You are not allowed to do this",
+        _ => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status),
+    };
+
+    private static Task WriteAsync(HttpContext context, int status, string message, object? details)
+    {
+        if (context.Response.HasStarted)
+        {
+            return Task.CompletedTask;
+        }
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(new ApiError(message, status, details), ApiJson.Options));
+    }
+}

@@ -1,0 +1,39 @@
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Options;
+using Panoramax.Server.Hosting;
+
+namespace Panoramax.Server.Http;
+
+/// <summary>A STAC/OGC link. Extra members (id, geometry…) are only used by item navigation links.</summary>
+public sealed record Link(
+    [property: JsonPropertyName("rel")] string Rel,
+    [property: JsonPropertyName("href")] string Href,
+    [property: JsonPropertyName("type")] string? Type = null,
+    [property: JsonPropertyName("title")] string? Title = null)
+{
+    [JsonExtensionData]
+    public Dictionary<string, object?>? Extra { get; init; }
+}
+
+/// <summary>
+/// Builds absolute hrefs (clients such as the viewer refuse relative ones) from the configured public URL
+/// or from the request, which honours X-Forwarded-Proto/Host/Prefix through the forwarded-headers middleware.
+/// </summary>
+public sealed class LinkBuilder(IHttpContextAccessor http, IOptions<PanoramaxOptions> options)
+{
+    public string Base
+    {
+        get
+        {
+            if (options.Value.PublicUrl is { } configured)
+            {
+                return configured.ToString().TrimEnd('/');
+            }
+            var request = http.HttpContext?.Request ?? throw new InvalidOperationException("Links need a request or Panoramax:PublicUrl.");
+            return $"{request.Scheme}://{request.Host}{request.PathBase}".TrimEnd('/');
+        }
+    }
+
+    /// <summary>Absolute URL of an API path such as <c>/api/collections</c>; placeholders like {z} stay literal.</summary>
+    public string Api(string path) => Base + path;
+}
