@@ -1,0 +1,69 @@
+namespace Panoramax.Domain.Abstractions;
+
+/// <summary>
+/// Where picture files live (filesystem by default, any S3-compatible store in production).
+/// Writes are atomic: a reader sees the whole previous object or the whole new one, never a partial file.
+/// Keys are relative, '/'-separated, and made by <see cref="StorageKeys"/>; stores reject anything else.
+/// </summary>
+public interface IBlobStore
+{
+    /// <summary>Stores <paramref name="content"/> under <paramref name="key"/>, replacing any previous object, streaming (no full buffering).</summary>
+    Task PutAsync(string key, Stream content, string contentType, CancellationToken ct);
+
+    /// <returns>null when the object does not exist.</returns>
+    Task<BlobInfo?> GetInfoAsync(string key, CancellationToken ct);
+
+    /// <summary>Opens the object, or a byte range of it (<paramref name="offset"/>, <paramref name="length"/>), for reading.</summary>
+    /// <returns>null when the object does not exist.</returns>
+    Task<Stream?> OpenReadAsync(string key, long offset, long? length, CancellationToken ct);
+
+    /// <returns>false when there was nothing to delete.</returns>
+    Task<bool> DeleteAsync(string key, CancellationToken ct);
+
+    /// <summary>Deletes every object whose key starts with <paramref name="prefix"/> (a folder-like prefix ending in '/').</summary>
+    /// <returns>How many objects were deleted.</returns>
+    Task<int> DeletePrefixAsync(string prefix, CancellationToken ct);
+
+    /// <summary>Keys under <paramref name="prefix"/>, in no particular order.</summary>
+    IAsyncEnumerable<string> ListAsync(string prefix, CancellationToken ct);
+}
+
+public sealed record BlobInfo(string Key, long Length, DateTimeOffset LastModified, string ETag, string ContentType);
+
+/// <summary>
+/// The one layout of picture files in any store: <c>pictures/ab/cd/{uuid}/hd.jpg</c> (+ sd.jpg, thumb.jpg,
+/// tiles/{col}_{row}.jpg), with the unblurred original, when kept, under a separate private prefix.
+/// Two levels of hex prefixes keep filesystem folders small.
+/// </summary>
+public static class StorageKeys
+{
+    public static string PictureFolder(Guid id)
+    {
+        var hex = id.ToString("N");
+        return $"pictures/{hex[..2]}/{hex[2..4]}/{id:D}/";
+    }
+
+    public static string Hd(Guid id) => PictureFolder(id) + "hd.jpg";
+    public static string Sd(Guid id) => PictureFolder(id) + "sd.jpg";
+    public static string Thumb(Guid id) => PictureFolder(id) + "thumb.jpg";
+    public static string TilesPrefix(Guid id) => PictureFolder(id) + "tiles/";
+    public static string Tile(Guid id, int col, int row) => $"{TilesPrefix(id)}{col}_{row}.jpg";
+
+    /// <summary>Unblurred originals kept for re-processing; never served.</summary>
+    public static string Original(Guid id)
+    {
+        var hex = id.ToString("N");
+        return $"originals/{hex[..2]}/{hex[2..4]}/{id:D}.jpg";
+    }
+
+    /// <summary>A file received in an upload, before processing.</summary>
+    public static string Upload(Guid uploadSetId, Guid fileId) => $"uploads/{uploadSetId:D}/{fileId:D}.jpg";
+
+    /// <summary>True for keys made of safe segments only (no '..', no absolute path, no backslash, no empty segment).</summary>
+    public static bool IsValid(string key) =>
+        !string.IsNullOrEmpty(key)
+        && key.Length <= 1024
+        && !key.StartsWith('/')
+        && !key.Contains('\\', StringComparison.Ordinal)
+        && key.Split('/').All(s => s.Length > 0 && s != "." && s != ".." && s.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'));
+}
