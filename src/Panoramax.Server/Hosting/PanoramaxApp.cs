@@ -100,6 +100,9 @@ public static class PanoramaxApp
         var api = app.MapGroup("/api").WithTags("Panoramax");
         api.MapLanding();
         api.MapInstanceConfiguration();
+        api.MapCollections();
+        api.MapItems();
+        api.MapSearch();
         api.MapHealth();
 
         app.MapOpenApi("/api/docs/{documentName}.json");
