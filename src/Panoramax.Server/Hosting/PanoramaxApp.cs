@@ -7,6 +7,7 @@ using Panoramax.Server.Configuration;
 using Panoramax.Server.Database;
 using Panoramax.Server.Http;
 using Panoramax.Server.Stac;
+using Panoramax.Server.Users;
 using Panoramax.Server.Startup;
 
 namespace Panoramax.Server.Hosting;
@@ -103,6 +104,7 @@ public static class PanoramaxApp
         api.MapCollections();
         api.MapItems();
         api.MapSearch();
+        api.MapUsers();
         api.MapHealth();
 
         app.MapOpenApi("/api/docs/{documentName}.json");
