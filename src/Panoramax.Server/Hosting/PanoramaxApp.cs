@@ -6,8 +6,10 @@ using Panoramax.Persistence;
 using Panoramax.Server.Configuration;
 using Panoramax.Server.Database;
 using Panoramax.Server.Http;
+using Panoramax.Server.Pictures;
 using Panoramax.Server.Stac;
 using Panoramax.Server.Startup;
+using Panoramax.Storage;
 
 namespace Panoramax.Server.Hosting;
 
@@ -45,6 +47,7 @@ public static class PanoramaxApp
         services.AddSingleton(TimeProvider.System);
         services.AddHttpContextAccessor();
         services.AddScoped<LinkBuilder>();
+        services.AddScoped<CurrentViewer>();
         services.AddSingleton<ConformanceRegistry>();
         services.AddSingleton<AuthFeature>();
 
@@ -54,6 +57,7 @@ public static class PanoramaxApp
             var o = sp.GetRequiredService<IOptions<PanoramaxOptions>>().Value;
             return InstanceKeyStore.LoadOrCreate(o.DataPath("keys"));
         });
+        services.AddPanoramaxStorage(builder.Configuration);
         // Runs before the server accepts requests: migrations, self row, first admin.
         services.AddHostedService<InstanceInitializer>();
 
@@ -100,6 +104,7 @@ public static class PanoramaxApp
         api.MapLanding();
         api.MapInstanceConfiguration();
         api.MapHealth();
+        api.MapPictureFiles();
 
         app.MapOpenApi("/api/docs/{documentName}.json");
         app.UseSwaggerUI(o =>

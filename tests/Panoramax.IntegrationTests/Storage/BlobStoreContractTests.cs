@@ -144,6 +144,8 @@ public abstract class BlobStoreContractTests : IAsyncLifetime
     [InlineData(990, null)]
     [InlineData(0, null)]
     [InlineData(500, 0L)]
+    [InlineData(1000, 10L)]
+    [InlineData(2000, null)]
     public async Task Ranged_reads_return_exactly_the_requested_bytes(long offset, long? length)
     {
         var bytes = RandomNumberGenerator.GetBytes(1000);
