@@ -47,10 +47,14 @@ public static class BlobResponses
             response.Headers.ContentRange = string.Create(CultureInfo.InvariantCulture, $"bytes {offset}-{offset + length - 1}/{info.Length}");
         }
 
-        await using var stream = await store.OpenReadAsync(info.Key, offset, range is null ? null : length, ct)
-            ?? throw new FileNotFoundException($"Storage object {info.Key} disappeared while being served");
         response.ContentType = contentType;
         response.ContentLength = length;
+        if (HttpMethods.IsHead(request.Method))
+        {
+            return;
+        }
+        await using var stream = await store.OpenReadAsync(info.Key, offset, range is null ? null : length, ct)
+            ?? throw new FileNotFoundException($"Storage object {info.Key} disappeared while being served");
         await stream.CopyToAsync(response.Body, 81_920, ct);
     }
 

@@ -21,9 +21,11 @@ public static class PictureFileEndpoints
     public static RouteGroupBuilder MapPictureFiles(this RouteGroupBuilder api)
     {
         var files = api.MapGroup("").WithTags("Pictures");
-        files.MapGet("/pictures/{id}/tiled/{tile}", GetTileAsync).WithName("GetPictureTile").WithSummary("One tile of a 360° picture ({col}_{row}.jpg, 0_0 top-left)");
-        files.MapGet("/pictures/{id}/{file}", GetPictureFileAsync).WithName("GetPictureFile").WithSummary("HD, SD or thumbnail JPEG of a picture (hd.jpg, sd.jpg, thumb.jpg)");
-        files.MapGet("/collections/{id}/thumb.jpg", GetCollectionThumbAsync).WithName("GetCollectionThumb").WithSummary("Thumbnail of the first visible picture of a collection");
+        // HEAD too: caches and download tools ask for the size and validators first.
+        string[] getOrHead = [HttpMethods.Get, HttpMethods.Head];
+        files.MapMethods("/pictures/{id}/tiled/{tile}", getOrHead, GetTileAsync).WithName("GetPictureTile").WithSummary("One tile of a 360° picture ({col}_{row}.jpg, 0_0 top-left)");
+        files.MapMethods("/pictures/{id}/{file}", getOrHead, GetPictureFileAsync).WithName("GetPictureFile").WithSummary("HD, SD or thumbnail JPEG of a picture (hd.jpg, sd.jpg, thumb.jpg)");
+        files.MapMethods("/collections/{id}/thumb.jpg", getOrHead, GetCollectionThumbAsync).WithName("GetCollectionThumb").WithSummary("Thumbnail of the first visible picture of a collection");
         return api;
     }
 

@@ -39,7 +39,13 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
             builder = builder.WithCredentials(options.AccessKey, options.SecretKey);
         }
         _client = builder.Build();
-        _http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AutomaticDecompression = DecompressionMethods.None })
+        _http = new HttpClient(new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            AutomaticDecompression = DecompressionMethods.None,
+            // An unreachable store fails fast; transfers themselves are bounded by the callers' cancellation, not a timer.
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+        })
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };

@@ -28,6 +28,19 @@ public abstract class PictureFileTests(PictureFilesInstance instance)
         Assert.Contains("Content-Range", response.Headers.GetValues("Access-Control-Expose-Headers").Single(), StringComparison.OrdinalIgnoreCase);
     }
 
+    [Fact]
+    public async Task Head_gives_the_size_and_validators_without_a_body()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Head, $"/api/pictures/{instance["public-flat"]}/hd.jpg");
+        using var response = await instance.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(new FileInfo(PictureFilesInstance.SharedJpeg("DSCN0010.jpg")).Length, response.Content.Headers.ContentLength);
+        Assert.Equal("image/jpeg", response.Content.Headers.ContentType?.MediaType);
+        Assert.NotNull(response.Headers.ETag);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+    }
+
     [Theory]
     [InlineData("0_0.jpg", "DSCN0025.jpg")]
     [InlineData("7_3.jpg", "DSCN0027.jpg")]
