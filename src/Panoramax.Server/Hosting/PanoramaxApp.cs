@@ -6,9 +6,11 @@ using Panoramax.Persistence;
 using Panoramax.Server.Configuration;
 using Panoramax.Server.Database;
 using Panoramax.Server.Http;
+using Panoramax.Server.Pictures;
 using Panoramax.Server.Stac;
 using Panoramax.Server.Users;
 using Panoramax.Server.Startup;
+using Panoramax.Storage;
 
 namespace Panoramax.Server.Hosting;
 
@@ -56,6 +58,7 @@ public static class PanoramaxApp
             var o = sp.GetRequiredService<IOptions<PanoramaxOptions>>().Value;
             return InstanceKeyStore.LoadOrCreate(o.DataPath("keys"));
         });
+        services.AddPanoramaxStorage(builder.Configuration);
         // Runs before the server accepts requests: migrations, self row, first admin.
         services.AddHostedService<InstanceInitializer>();
 
@@ -106,6 +109,7 @@ public static class PanoramaxApp
         api.MapSearch();
         api.MapUsers();
         api.MapHealth();
+        api.MapPictureFiles();
 
         app.MapOpenApi("/api/docs/{documentName}.json");
         app.UseSwaggerUI(o =>
