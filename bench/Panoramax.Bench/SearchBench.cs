@@ -61,6 +61,7 @@ internal static class SearchBench
         }
         var api = new List<double>();
         var sql = new List<double>();
+        var query = new List<double>();
         var results = 0;
         foreach (var b in boxes)
         {
@@ -71,6 +72,9 @@ internal static class SearchBench
             sw.Restart();
             await SqlOnce(db.DataSource, b);
             sql.Add(sw.Elapsed.TotalMilliseconds);
+            sw.Restart();
+            await QueryLayerOnce(db.DataSource, b);
+            query.Add(sw.Elapsed.TotalMilliseconds);
         }
         await app.StopAsync();
         if (Directory.Exists(dataDir))
@@ -80,6 +84,7 @@ internal static class SearchBench
 
         Console.WriteLine(FormattableString.Invariant($"queries: {queries}, average features per answer: {results / (double)queries:F1}"));
         Console.WriteLine(FormattableString.Invariant($"raw SQL        p50 {Pct(sql, 50):F2} ms  p95 {Pct(sql, 95):F2} ms"));
+        Console.WriteLine(FormattableString.Invariant($"ItemQuery only p50 {Pct(query, 50):F2} ms  p95 {Pct(query, 95):F2} ms  (our SQL with visibility and prev/next, no HTTP/JSON)"));
         Console.WriteLine(FormattableString.Invariant($"/api/search    p50 {Pct(api, 50):F2} ms  p95 {Pct(api, 95):F2} ms"));
         Console.WriteLine(FormattableString.Invariant($"ratio api/sql  p50 {Pct(api, 50) / Pct(sql, 50):F2}x  p95 {Pct(api, 95) / Pct(sql, 95):F2}x  (goal ≤ 1.5x, p95 ≤ 30 ms)"));
     }
@@ -92,6 +97,11 @@ internal static class SearchBench
         var body = await response.Content.ReadAsStringAsync();
         return body.Split("\"type\":\"Feature\"").Length - 1;
     }
+
+    private static async Task QueryLayerOnce(NpgsqlDataSource db, (double, double, double, double) b) =>
+        _ = await Persistence.Queries.ItemQuery.ReadAsync(db, Domain.Visibility.Viewer.Anonymous,
+            new Persistence.Queries.ItemFilter { Bbox = b }, Persistence.Queries.ItemOrder.Distance, 100,
+            ((b.Item1 + b.Item3) / 2, (b.Item2 + b.Item4) / 2), CancellationToken.None);
 
     private static async Task SqlOnce(NpgsqlDataSource db, (double, double, double, double) b)
     {
