@@ -100,6 +100,7 @@ public static class PanoramaxApp
         app.UseApiErrors();
         app.UseResponseCompression();
         app.UseCors();
+        app.UseDefaultApiCaching();
 
         var api = app.MapGroup("/api").WithTags("Panoramax");
         api.MapLanding();
