@@ -14,6 +14,8 @@ internal sealed class BenchDatabase : IAsyncDisposable
 
     private BenchDatabase(string connectionString, EmbeddedPostgresCluster? cluster, string? dir)
     {
+        // Loading a million rows into indexed tables outlasts the default 30 s command timeout.
+        connectionString = new NpgsqlConnectionStringBuilder(connectionString) { CommandTimeout = 0 }.ConnectionString;
         ConnectionString = connectionString;
         DataSource = PersistenceExtensions.BuildPanoramaxDataSource(connectionString);
         _cluster = cluster;
