@@ -158,24 +158,64 @@ public sealed class DerivativeRenderer
                 source = random.Autorot();
             }
             var grid = TileGrid.For(source.Width, source.Height);
+            var stripWidth = grid.Cols * grid.TileWidth;
             var tiles = new RenderedTile[grid.Cols];
-            for (var row = 0; row < grid.Rows; row++)
+            // The JPEG decoder works in blocks of 8/16 lines and refuses to go back: a strip ending mid-block would
+            // leave the next one starting behind it ("out of order read"). So the source is read in chunks ending on
+            // a 16-line boundary, and the lines read past a strip are carried over to the next one.
+            Image? carry = null;
+            var readPos = 0;
+            try
             {
-                ct.ThrowIfCancellationRequested();
-                // One strip of tile rows in memory at a time: sequential reading stays in order and memory stays bounded.
-                using var band = source.ExtractArea(0, row * grid.TileHeight, grid.Cols * grid.TileWidth, grid.TileHeight);
-                using var strip = band.CopyMemory();
-                var r = row;
-                // JPEG encoding is single-threaded in libvips: spread the tiles of a strip over the cores.
-                Parallel.For(0, grid.Cols, new ParallelOptions { CancellationToken = ct }, col =>
+                for (var row = 0; row < grid.Rows; row++)
                 {
-                    using var tile = strip.ExtractArea(col * grid.TileWidth, 0, grid.TileWidth, grid.TileHeight);
-                    tiles[col] = new RenderedTile(col, r, tile.JpegsaveBuffer(q: TileQuality, keep: Enums.ForeignKeep.None));
-                });
-                foreach (var tile in tiles)
-                {
-                    yield return tile;
+                    ct.ThrowIfCancellationRequested();
+                    var stripEnd = (row + 1) * grid.TileHeight;
+                    var readEnd = Math.Min(source.Height, (stripEnd + 15) / 16 * 16);
+                    Image strip;
+                    using (var band = source.ExtractArea(0, readPos, stripWidth, readEnd - readPos))
+                    {
+                        var fresh = band.CopyMemory();
+                        if (carry is null)
+                        {
+                            strip = fresh;
+                        }
+                        else
+                        {
+                            using (fresh)
+                            using (var joined = carry.Join(fresh, Enums.Direction.Vertical))
+                            {
+                                strip = joined.CopyMemory();
+                            }
+                            carry.Dispose();
+                            carry = null;
+                        }
+                    }
+                    using (strip)
+                    {
+                        var r = row;
+                        // JPEG encoding is single-threaded in libvips: spread the tiles of a strip over the cores.
+                        Parallel.For(0, grid.Cols, new ParallelOptions { CancellationToken = ct }, col =>
+                        {
+                            using var tile = strip.ExtractArea(col * grid.TileWidth, 0, grid.TileWidth, grid.TileHeight);
+                            tiles[col] = new RenderedTile(col, r, tile.JpegsaveBuffer(q: TileQuality, keep: Enums.ForeignKeep.None));
+                        });
+                        if (readEnd > stripEnd)
+                        {
+                            using var rest = strip.ExtractArea(0, grid.TileHeight, stripWidth, readEnd - stripEnd);
+                            carry = rest.CopyMemory();
+                        }
+                    }
+                    readPos = readEnd;
+                    foreach (var tile in tiles)
+                    {
+                        yield return tile;
+                    }
                 }
+            }
+            finally
+            {
+                carry?.Dispose();
             }
         }
         finally

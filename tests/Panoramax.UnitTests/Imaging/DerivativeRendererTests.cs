@@ -112,6 +112,39 @@ public class DerivativeRendererTests
     }
 
     [Fact]
+    public void Tiles_whose_height_is_not_a_multiple_of_the_jpeg_block_match_the_source_pixels()
+    {
+        // 4400×2200 → 8×4 tiles of 550 px: every strip ends mid-block of the sequential JPEG decoder.
+        var dir = Directory.CreateTempSubdirectory("panoramax-tiles-").FullName;
+        try
+        {
+            var path = Path.Combine(dir, "pano.jpg");
+            using (var gopro = Image.NewFromFile(SharedData.Path("f-360-gopro-max/GSAG2002.JPG")))
+            using (var resized = gopro.Resize(4400.0 / 5760))
+            {
+                resized.Jpegsave(path, q: 95);
+            }
+
+            var tiles = _renderer.RenderTiles(path).ToList();
+
+            Assert.Equal(32, tiles.Count);
+            using var source = Image.NewFromFile(path);
+            foreach (var tile in tiles.Where(t => t.Col == 3))
+            {
+                using var decoded = Image.NewFromBuffer(tile.Jpeg.ToArray());
+                Assert.Equal((550, 550), (decoded.Width, decoded.Height));
+                using var expected = source.ExtractArea(3 * 550, tile.Row * 550, 550, 550);
+                using var diff = (decoded - expected).Abs();
+                Assert.True(diff.Avg() < 3, $"tile {tile.Name} differs from the source by {diff.Avg()}");
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Truncated_source_fails_rendering_instead_of_publishing_grey_pixels()
     {
         using var sd = new MemoryStream();
