@@ -111,16 +111,17 @@ public class DerivativeRendererTests
         Assert.Equal((720, 720), SizeOf(first.Jpeg.ToArray()));
     }
 
-    [Fact]
-    public void Tiles_whose_height_is_not_a_multiple_of_the_jpeg_block_match_the_source_pixels()
+    [Theory]
+    [InlineData(4400, 2200)] // square 550 px tiles: libvips' tiler
+    [InlineData(4400, 2300)] // 550×575 tiles: strips cut here, each ending mid-block of the sequential JPEG decoder
+    public void Tiles_match_the_source_pixels_whatever_the_tile_size(int width, int height)
     {
-        // 4400×2200 → 8×4 tiles of 550 px: every strip ends mid-block of the sequential JPEG decoder.
         var dir = Directory.CreateTempSubdirectory("panoramax-tiles-").FullName;
         try
         {
             var path = Path.Combine(dir, "pano.jpg");
             using (var gopro = Image.NewFromFile(SharedData.Path("f-360-gopro-max/GSAG2002.JPG")))
-            using (var resized = gopro.Resize(4400.0 / 5760))
+            using (var resized = gopro.Resize(width / 5760.0, vscale: height / 2880.0))
             {
                 resized.Jpegsave(path, q: 95);
             }
@@ -132,8 +133,9 @@ public class DerivativeRendererTests
             foreach (var tile in tiles.Where(t => t.Col == 3))
             {
                 using var decoded = Image.NewFromBuffer(tile.Jpeg.ToArray());
-                Assert.Equal((550, 550), (decoded.Width, decoded.Height));
-                using var expected = source.ExtractArea(3 * 550, tile.Row * 550, 550, 550);
+                var th = height / 4;
+                Assert.Equal((550, th), (decoded.Width, decoded.Height));
+                using var expected = source.ExtractArea(3 * 550, tile.Row * th, 550, th);
                 using var diff = (decoded - expected).Abs();
                 Assert.True(diff.Avg() < 3, $"tile {tile.Name} differs from the source by {diff.Avg()}");
             }
@@ -141,6 +143,22 @@ public class DerivativeRendererTests
         finally
         {
             Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Tile_work_files_are_removed_even_when_the_caller_stops_early()
+    {
+        var temp = Directory.CreateTempSubdirectory("panoramax-tiletemp-").FullName;
+        try
+        {
+            var renderer = new DerivativeRenderer(temp);
+            Assert.Equal("0_0", renderer.RenderTiles(SharedData.Path("f-360-gopro-max/GSAG2002.JPG")).First().Name);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(temp));
+        }
+        finally
+        {
+            Directory.Delete(temp, recursive: true);
         }
     }
 
