@@ -39,8 +39,9 @@ public readonly record struct RenderedSize(int Width, int Height);
 /// <summary>
 /// Makes the published derivatives of a picture with libvips: SD (2048 px wide, EXIF/XMP kept), the thumbnail
 /// (500×300) and, for 360° pictures, the tile pyramid. HD is the original file and is not rendered here.
-/// Memory stays bounded whatever the picture size: the source is read with shrink-on-load or sequentially, and tiles
-/// are cut one strip of rows at a time, so a 100 MP panorama never sits decoded in memory (and never in managed memory).
+/// Memory stays bounded whatever the picture size: the SD is made with shrink-on-load, and tiles read the source
+/// sequentially (libvips' dzsave for square tiles, else one strip of tile rows at a time), so a 100 MP panorama never
+/// sits decoded in memory, and pixels never enter managed memory (only encoded JPEGs do).
 /// Stateless and thread-safe: register it as a singleton. Throws <see cref="VipsException"/> on undecodable input —
 /// files should have gone through <see cref="PictureMetadataReader"/> first.
 /// </summary>
