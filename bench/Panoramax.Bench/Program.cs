@@ -4,14 +4,17 @@ using Panoramax.Bench;
 
 // Benchmarks print their figure next to a baseline measured in the same run (the machines are noisy).
 // Usage: dotnet run -c Release --project bench/Panoramax.Bench -- seed [pictures] [sequences]
+//        dotnet run -c Release --project bench/Panoramax.Bench -- blur-eval [tile=832] [overlap=0.2] [face=0.6] [plate=0.25] ...
 var command = args.Length > 0 ? args[0] : "seed";
 switch (command)
 {
     case "seed":
         await SeedBenchAsync(ParseInt(args, 1, 1_000_000), ParseInt(args, 2, 20_000));
         return 0;
+    case "blur-eval":
+        return await BlurEval.RunAsync(args);
     default:
-        Console.Error.WriteLine($"unknown benchmark '{command}'; known: seed");
+        Console.Error.WriteLine($"unknown benchmark '{command}'; known: seed, blur-eval");
         return 2;
 }
 

@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using Microsoft.ML.OnnxRuntime;
+using Panoramax.Blurring.Detection;
+
+namespace Panoramax.Blurring.Models;
+
+/// <summary>
+/// One <see cref="InferenceSession"/> per model file, created once: session creation costs tens of
+/// milliseconds and <c>Run</c> is thread-safe, so every picture and every tile shares it.
+/// </summary>
+internal sealed class OnnxModel : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly RunOptions _runOptions = new();
+
+    public OnnxModel(string path, int intraOpThreads)
+    {
+        if (!File.Exists(path))
+        {
+            throw new BlurringUnavailableException($"Blurring model file is missing: {path}");
+        }
+        using var options = new SessionOptions
+        {
+            // UltraFace logs hundreds of harmless "initializer in graph inputs" warnings otherwise.
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            IntraOpNumThreads = intraOpThreads,
+            InterOpNumThreads = 1,
+        };
+        try
+        {
+            _session = new InferenceSession(path, options);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            throw new BlurringUnavailableException($"Blurring model file cannot be loaded: {path} ({ex.Message})", ex);
+        }
+        Path = path;
+        InputName = _session.InputMetadata.Keys.Single();
+        OutputNames = [.. _session.OutputMetadata.Keys];
+    }
+
+    public string Path { get; }
+
+    public string InputName { get; }
+
+    public IReadOnlyList<string> OutputNames { get; }
+
+    /// <summary>Runs on one NCHW float tensor; the caller disposes the returned values.</summary>
+    public IDisposableReadOnlyCollection<OrtValue> Run(float[] input, long[] shape, InferenceClock? clock)
+    {
+        using var tensor = OrtValue.CreateTensorValueFromMemory(input, shape);
+        var sw = Stopwatch.StartNew();
+        var outputs = _session.Run(_runOptions, [InputName], [tensor], OutputNames);
+        clock?.Add(sw.Elapsed);
+        return outputs;
+    }
+
+    public void Dispose()
+    {
+        _session.Dispose();
+        _runOptions.Dispose();
+    }
+}

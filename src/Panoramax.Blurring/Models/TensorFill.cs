@@ -1,0 +1,63 @@
+using NetVips;
+
+namespace Panoramax.Blurring.Models;
+
+/// <summary>Turns an 8-bit RGB NetVips image into the planar float tensors the models want.</summary>
+internal static class TensorFill
+{
+    /// <summary>
+    /// Writes <paramref name="image"/> (uchar, 3 bands, RGB) into a 1×3×H×W tensor of size
+    /// <paramref name="tensorW"/>×<paramref name="tensorH"/> at offset (<paramref name="left"/>, <paramref name="top"/>),
+    /// as <c>(v - mean) * scale</c>; the rest is <paramref name="padValue"/> (already normalised).
+    /// </summary>
+    public static float[] Planar(Image image, int tensorW, int tensorH, int left, int top, bool bgr, float mean, float scale, float padValue)
+    {
+        var plane = tensorW * tensorH;
+        var data = new float[3 * plane];
+        if (padValue != 0)
+        {
+            Array.Fill(data, padValue);
+        }
+        var pixels = image.WriteToMemory<byte>();
+        var w = image.Width;
+        var h = image.Height;
+        var lut = new float[256];
+        for (var v = 0; v < 256; v++)
+        {
+            lut[v] = (v - mean) * scale;
+        }
+        var c0 = bgr ? 2 * plane : 0;
+        var c2 = bgr ? 0 : 2 * plane;
+        for (var y = 0; y < h; y++)
+        {
+            var src = y * w * 3;
+            var dst = (y + top) * tensorW + left;
+            for (var x = 0; x < w; x++, src += 3, dst++)
+            {
+                data[c0 + dst] = lut[pixels[src]];
+                data[plane + dst] = lut[pixels[src + 1]];
+                data[c2 + dst] = lut[pixels[src + 2]];
+            }
+        }
+        return data;
+    }
+
+    /// <summary>Resizes by exact per-axis factors so the result has exactly the wanted size.</summary>
+    public static Image ResizeTo(Image image, int width, int height)
+    {
+        if (image.Width == width && image.Height == height)
+        {
+            return image.Copy();
+        }
+        var resized = image.Resize((double)width / image.Width, vscale: (double)height / image.Height);
+        if (resized.Width == width && resized.Height == height)
+        {
+            return resized;
+        }
+        // libvips rounds sizes; fix a pixel of difference without another resample.
+        using (resized)
+        {
+            return resized.Gravity(Enums.CompassDirection.NorthWest, width, height, Enums.Extend.Copy);
+        }
+    }
+}
