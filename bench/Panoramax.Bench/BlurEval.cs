@@ -24,6 +24,25 @@ internal static class BlurEval
             $"blur-eval: {Environment.ProcessorCount} cores, tile {options.TileSize} overlap {options.TileOverlap}, face input {options.FaceInputSize}, thresholds face {options.ThresholdFor("face")} plate {options.ThresholdFor("plate")}, margin {options.Margin}, tile parallelism {options.TileParallelism} x intra-op {options.IntraOpThreads}"));
 
         var data = Path.Combine(shared, "data");
+        var quality = !args.Contains("timing-only");
+        var timing = !args.Contains("quality-only");
+        if (quality)
+        {
+            Quality(blurrer, options, data);
+        }
+        if (timing)
+        {
+            Console.WriteLine();
+            var flat = MakeFlat12Mp(Path.Combine(data, "c-immich-formats", "empty_gps.jpg"));
+            await TimeAsync(blurrer, "flat 4000x3000 (12 MP)", flat, false);
+            var pano = await File.ReadAllBytesAsync(Path.Combine(data, "f-360-gopro-max", "GSAG2002.JPG"));
+            await TimeAsync(blurrer, "360 5760x2880 GSAG2002", pano, true);
+        }
+        return 0;
+    }
+
+    private static void Quality(PictureBlurrer blurrer, BlurringOptions options, string data)
+    {
         var faces = new DetectionScore();
         foreach (var pic in GroundTruth.ReadDlibXml(Path.Combine(data, "e-faces-dlib", "training.xml")))
         {
@@ -50,18 +69,11 @@ internal static class BlurEval
             var all = DetectFile(blurrer, Path.Combine(data, extra), null);
             Console.WriteLine($"  {extra} (no ground truth): {all.Count(d => d.Class == "face")} faces, {all.Count(d => d.Class == "plate")} plates");
         }
-
-        Console.WriteLine();
-        var flat = MakeFlat12Mp(Path.Combine(data, "c-immich-formats", "empty_gps.jpg"));
-        await TimeAsync(blurrer, "flat 4000x3000 (12 MP)", flat, false);
-        var pano = await File.ReadAllBytesAsync(Path.Combine(data, "f-360-gopro-max", "GSAG2002.JPG"));
-        await TimeAsync(blurrer, "360 5760x2880 GSAG2002", pano, true);
-        return 0;
     }
 
     private static void Print(string cls, DetectionScore s) =>
         Console.WriteLine(FormattableString.Invariant(
-            $"{cls,-6} {s.GroundTruth,3} {s.Detections,11} {s.TruePositives,3} {s.Recall,7:F3} {s.Precision,10:F3} {s.FullyUnblurred,16} {s.PartlyUnblurred,13}"));
+            $"{cls,-6} {s.GroundTruth,3} {s.Detections,11} {s.TruePositives,3} {s.Recall,7:F3} {s.Precision,10:F3} {s.FullyUnblurred,16} {s.PartlyUnblurred,13}   lowest matched confidence {s.LowestMatchedConfidence:F2}"));
 
     private static List<ObjectDetection> DetectFile(PictureBlurrer blurrer, string path, string? cls)
     {

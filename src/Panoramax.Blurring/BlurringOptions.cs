@@ -25,7 +25,7 @@ public sealed class BlurringOptions
     public IDictionary<string, float> Thresholds { get; } = new Dictionary<string, float>(StringComparer.Ordinal)
     {
         [DetectionClasses.Face] = 0.6f,
-        [DetectionClasses.Plate] = 0.25f,
+        [DetectionClasses.Plate] = 0.3f,
     };
 
     /// <summary>Side in full-resolution pixels of the square tiles big pictures are cut into.</summary>

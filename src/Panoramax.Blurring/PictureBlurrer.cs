@@ -102,8 +102,9 @@ public sealed class PictureBlurrer : IPictureBlurrer, IDisposable
 
         var regions = detections.Select(d => RegionBlurrer.RegionOf(d, _options.Margin)).Concat(extraRegions);
         using (var blurred = RegionBlurrer.Blur(image, regions))
+        using (var clean = ExifThumbnail.Remove(blurred))
         {
-            blurred.JpegsaveStream(output, q: _options.JpegQuality, optimizeCoding: true, keep: Enums.ForeignKeep.All);
+            clean.JpegsaveStream(output, q: _options.JpegQuality, keep: Enums.ForeignKeep.All);
         }
         var timings = new BlurTimings(decode, detect, clock.Elapsed, clock.Runs, total.Elapsed - decode - detect, total.Elapsed);
         return new BlurResult(detections, image.Width, image.Height, timings);

@@ -17,6 +17,9 @@ public sealed class DetectionScore
     /// <summary>Ground-truth objects less than 90 % covered by blurred regions.</summary>
     public int PartlyUnblurred { get; private set; }
 
+    /// <summary>Lowest confidence among matched detections: how much room the threshold has.</summary>
+    public float LowestMatchedConfidence { get; private set; } = 1;
+
     public double Recall => GroundTruth == 0 ? 1 : (double)TruePositives / GroundTruth;
 
     public double Precision => Detections == 0 ? 1 : (double)TruePositives / Detections;
@@ -47,6 +50,7 @@ public sealed class DetectionScore
             {
                 matched[best] = true;
                 TruePositives++;
+                LowestMatchedConfidence = Math.Min(LowestMatchedConfidence, d.Confidence);
             }
         }
         var blurred = found.Select(d => RegionBlurrer.RegionOf(d, margin)).ToList();

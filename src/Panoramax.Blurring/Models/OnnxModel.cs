@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 using Panoramax.Blurring.Detection;
@@ -48,13 +49,22 @@ internal sealed class OnnxModel : IDisposable
     public IReadOnlyList<string> OutputNames { get; }
 
     /// <summary>Runs on one NCHW float tensor; the caller disposes the returned values.</summary>
+    /// <remarks><paramref name="input"/> comes from the shared array pool and goes back to it here.</remarks>
     public IDisposableReadOnlyCollection<OrtValue> Run(float[] input, long[] shape, InferenceClock? clock)
     {
-        using var tensor = OrtValue.CreateTensorValueFromMemory(input, shape);
-        var sw = Stopwatch.StartNew();
-        var outputs = _session.Run(_runOptions, [InputName], [tensor], OutputNames);
-        clock?.Add(sw.Elapsed);
-        return outputs;
+        try
+        {
+            var length = (int)(shape[0] * shape[1] * shape[2] * shape[3]);
+            using var tensor = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input.AsMemory(0, length), shape);
+            var sw = Stopwatch.StartNew();
+            var outputs = _session.Run(_runOptions, [InputName], [tensor], OutputNames);
+            clock?.Add(sw.Elapsed);
+            return outputs;
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(input);
+        }
     }
 
     public void Dispose()

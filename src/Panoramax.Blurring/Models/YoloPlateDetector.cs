@@ -10,6 +10,8 @@ namespace Panoramax.Blurring.Models;
 /// </summary>
 public sealed class YoloPlateDetector : IObjectDetector
 {
+    private const float MinInputHeight = 4;
+    private const float MaxAspect = 8;
     private readonly OnnxModel _model;
     private readonly int _inputSize;
 
@@ -49,7 +51,11 @@ public sealed class YoloPlateDetector : IObjectDetector
         for (var i = 0; i + 7 <= rows.Length; i += 7)
         {
             var score = rows[i + 6];
-            if (score < Threshold)
+            // A box only a few input pixels tall is noise (real plates that small are found by the tiles), and
+            // plates are at most about 5:1 (EU); thin strips along a tile edge were the false positives seen on 360s.
+            var bw = rows[i + 3] - rows[i + 1];
+            var bh = rows[i + 4] - rows[i + 2];
+            if (score < Threshold || bh < MinInputHeight || bw > MaxAspect * bh)
             {
                 continue;
             }
