@@ -120,6 +120,23 @@ public sealed class PictureBlurrerTests(BlurrerFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_region_a_person_asks_to_hide_is_blurred_even_from_a_non_seekable_stream()
+    {
+        var path = Shared.Data("a-exif-samples-arezzo", "DSCN0010.jpg");
+        var region = new PixelBox(100, 100, 260, 220);
+        using var output = new MemoryStream();
+
+        await using (var input = new NonSeekableStream(File.OpenRead(path)))
+        {
+            await _blurrer.BlurAsync(input, output, false, [region]);
+        }
+
+        var before = GreyPixels.FromFile(path);
+        var after = GreyPixels.FromJpeg(output.ToArray());
+        Assert.True(after.LaplacianEnergy(region) < MaxDetailLeft * before.LaplacianEnergy(region));
+    }
+
+    [Fact]
     public async Task A_missing_model_folder_makes_blurring_unavailable_with_the_folder_named()
     {
         var missing = Path.Combine(Path.GetTempPath(), "panoramax-no-models-" + Guid.NewGuid().ToString("N"));
@@ -185,5 +202,42 @@ public sealed class PictureBlurrerTests(BlurrerFixture fixture) : IClassFixture<
         var grown = result.Detections.Select(d => RegionBlurrer.RegionOf(d, _blurrer.Options.Margin)).ToList();
         var outside = before.MeanAbsDiffOutside(after, grown);
         Assert.True(outside < MaxOutsideChange, $"mean change outside blurred regions {outside:F2}");
+    }
+
+    /// <summary>Like a request body: forward-only, so the blurrer must buffer it itself.</summary>
+    private sealed class NonSeekableStream(Stream inner) : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+            base.Dispose(disposing);
+        }
     }
 }
