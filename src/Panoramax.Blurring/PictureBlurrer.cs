@@ -123,6 +123,11 @@ public sealed class PictureBlurrer : IPictureBlurrer, IDisposable
             {
                 return _detector;
             }
+            if (!ModuleInitializer.VipsInitialized)
+            {
+                throw new BlurringUnavailableException(
+                    $"libvips (NetVips.Native) could not be loaded: {ModuleInitializer.Exception?.Message}", ModuleInitializer.Exception ?? new DllNotFoundException("libvips"));
+            }
             var models = new List<IObjectDetector>();
             try
             {

@@ -12,7 +12,7 @@ namespace Panoramax.Blurring.Models;
 internal sealed class OnnxModel : IDisposable
 {
     private readonly InferenceSession _session;
-    private readonly RunOptions _runOptions = new();
+    private readonly RunOptions _runOptions;
 
     public OnnxModel(string path, int intraOpThreads)
     {
@@ -20,21 +20,23 @@ internal sealed class OnnxModel : IDisposable
         {
             throw new BlurringUnavailableException($"Blurring model file is missing: {path}");
         }
-        using var options = new SessionOptions
-        {
-            // UltraFace logs hundreds of harmless "initializer in graph inputs" warnings otherwise.
-            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            IntraOpNumThreads = intraOpThreads,
-            InterOpNumThreads = 1,
-        };
         try
         {
+            using var options = new SessionOptions
+            {
+                // UltraFace logs hundreds of harmless "initializer in graph inputs" warnings otherwise.
+                LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+                GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+                ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+                IntraOpNumThreads = intraOpThreads,
+                InterOpNumThreads = 1,
+            };
             _session = new InferenceSession(path, options);
+            _runOptions = new RunOptions();
         }
-        catch (OnnxRuntimeException ex)
+        catch (Exception ex) when (ex is OnnxRuntimeException or DllNotFoundException or TypeInitializationException or EntryPointNotFoundException)
         {
+            // A corrupt file or a missing native runtime: either way this host cannot blur.
             throw new BlurringUnavailableException($"Blurring model file cannot be loaded: {path} ({ex.Message})", ex);
         }
         Path = path;

@@ -167,6 +167,25 @@ public sealed class PictureBlurrerTests(BlurrerFixture fixture) : IClassFixture<
         }
     }
 
+    [Fact]
+    public async Task A_corrupt_model_file_makes_blurring_unavailable_with_the_file_named()
+    {
+        var dir = Directory.CreateTempSubdirectory("panoramax-bad-models-");
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(dir.FullName, "yunet_n_dynamic.onnx"), "not a model");
+            using var blurrer = new PictureBlurrer(new BlurringOptions { ModelDirectory = dir.FullName });
+
+            var ex = Assert.Throws<BlurringUnavailableException>(blurrer.EnsureAvailable);
+
+            Assert.Contains("yunet_n_dynamic.onnx", ex.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            dir.Delete(true);
+        }
+    }
+
     [Theory]
     [InlineData("h-bad-files", "DSCN0010_truncated_50pct.jpg")]
     [InlineData("h-bad-files", "text_renamed.jpg")]
