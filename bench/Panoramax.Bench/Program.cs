@@ -6,6 +6,7 @@ using Panoramax.Bench;
 // Usage: dotnet run -c Release --project bench/Panoramax.Bench -- seed [pictures] [sequences]
 //        dotnet run -c Release --project bench/Panoramax.Bench -- search [pictures] [sequences] [queries]
 //        dotnet run -c Release --project bench/Panoramax.Bench -- imaging
+//        dotnet run -c Release --project bench/Panoramax.Bench -- blur-eval [tile=832] [overlap=0.2] [face=0.6] [plate=0.25] ...
 var command = args.Length > 0 ? args[0] : "seed";
 switch (command)
 {
@@ -20,8 +21,10 @@ switch (command)
     case "imaging-one":
         // Internal: one derivative step in a fresh process, for the peak-RSS measurement.
         return ImagingBench.RunOne(args[1], args[2]);
+    case "blur-eval":
+        return await BlurEval.RunAsync(args);
     default:
-        Console.Error.WriteLine($"unknown benchmark '{command}'; known: seed, search, imaging");
+        Console.Error.WriteLine($"unknown benchmark '{command}'; known: seed, search, imaging, blur-eval");
         return 2;
 }
 
