@@ -91,7 +91,7 @@ internal static class SearchBench
 
         Console.WriteLine(FormattableString.Invariant($"queries: {queries}, average features per answer: {results / (double)queries:F1}"));
         Console.WriteLine(FormattableString.Invariant($"raw SQL        p50 {Pct(sql, 50):F2} ms  p95 {Pct(sql, 95):F2} ms"));
-        Console.WriteLine(FormattableString.Invariant($"ItemQuery only p50 {Pct(query, 50):F2} ms  p95 {Pct(query, 95):F2} ms  (our SQL with visibility and prev/next, no HTTP/JSON)"));
+        Console.WriteLine(FormattableString.Invariant($"ItemQuery only p50 {Pct(query, 50):F2} ms  p95 {Pct(query, 95):F2} ms  (our item SQL with visibility, owner and tags, no HTTP/JSON)"));
         Console.WriteLine(FormattableString.Invariant($"JSON build+serialise p50 {Pct(json, 50):F2} ms  p95 {Pct(json, 95):F2} ms  (no HTTP)"));
         Console.WriteLine(FormattableString.Invariant($"/api/search    p50 {Pct(api, 50):F2} ms  p95 {Pct(api, 95):F2} ms"));
         Console.WriteLine(FormattableString.Invariant($"ratio api/sql  p50 {Pct(api, 50) / Pct(sql, 50):F2}x  p95 {Pct(api, 95) / Pct(sql, 95):F2}x  (goal ≤ 1.5x, p95 ≤ 30 ms)"));
@@ -108,7 +108,7 @@ internal static class SearchBench
 
     private static Task<List<Persistence.Queries.ItemRow>> QueryLayerOnce(NpgsqlDataSource db, (double, double, double, double) b) =>
         Persistence.Queries.ItemQuery.ReadAsync(db, Domain.Visibility.Viewer.Anonymous,
-            new Persistence.Queries.ItemFilter { Bbox = b }, Persistence.Queries.ItemOrder.Distance, 100,
+            new Persistence.Queries.ItemFilter { Bbox = b, WithNeighbours = false }, Persistence.Queries.ItemOrder.Distance, 100,
             ((b.Item1 + b.Item3) / 2, (b.Item2 + b.Item4) / 2), CancellationToken.None);
 
     private static async Task SqlOnce(NpgsqlDataSource db, (double, double, double, double) b)

@@ -23,6 +23,8 @@ public sealed record ItemFilter
     public IReadOnlyList<NpgsqlParameter> ExtraParameters { get; init; } = [];
     /// <summary>Owners/admins also see pictures not published yet (single item and items of a sequence).</summary>
     public bool IncludeUnpublishedForOwner { get; init; }
+    /// <summary>Read the previous/next visible pictures (two index look-ups per item); search answers skip them.</summary>
+    public bool WithNeighbours { get; init; } = true;
 }
 
 public sealed record PlaceFilter(double Lon, double Lat, double MinDistanceM, double MaxDistanceM, double FovTolerance);
@@ -160,6 +162,20 @@ public static class ItemQuery
             FROM pictures p
             JOIN sequences s ON s.id = p.sequence_id
             JOIN accounts a ON a.id = p.account_id
+            """);
+        if (!filter.WithNeighbours)
+        {
+            // Same column list: NULL neighbours.
+            sql.Append("""
+
+                LEFT JOIN LATERAL (SELECT NULL::uuid AS id, NULL::geometry AS location, NULL::timestamptz AS captured_at) prev ON TRUE
+                LEFT JOIN LATERAL (SELECT NULL::uuid AS id, NULL::geometry AS location, NULL::timestamptz AS captured_at) nxt ON TRUE
+                """);
+        }
+        else
+        {
+            sql.Append("""
+
             LEFT JOIN LATERAL (
                 SELECT n.id, n.location, n.captured_at FROM pictures n
                 WHERE n.sequence_id = p.sequence_id AND n.rank < p.rank AND
@@ -172,8 +188,9 @@ public static class ItemQuery
             """).Append(neighbourVisible).Append("""
 
                 ORDER BY n.rank LIMIT 1) nxt ON TRUE
-            WHERE 
-            """).Append(string.Join("\n  AND ", where))
+            """);
+        }
+        sql.Append("\nWHERE ").Append(string.Join("\n  AND ", where))
             .Append("\nORDER BY ").Append(orderBy);
         if (limit is { } l)
         {

@@ -118,6 +118,8 @@ public static class SearchEndpoints
             Place = place,
             ExtraPredicate = extra,
             ExtraParameters = extraParams,
+            // Clients open a picture through its item route, which has prev/next; search answers stay light.
+            WithNeighbours = false,
         }, order, limit, point, ct);
 
         var license = options.Value.Instance.LicenseId;
