@@ -101,11 +101,7 @@ public static class CollectionQuery
         }
         if (filter.Bbox is { } b)
         {
-            where.Add("s.bbox && ST_MakeEnvelope(@minx, @miny, @maxx, @maxy, 4326)");
-            p.AddWithValue("minx", b.MinX);
-            p.AddWithValue("miny", b.MinY);
-            p.AddWithValue("maxx", b.MaxX);
-            p.AddWithValue("maxy", b.MaxY);
+            where.Add(SqlConditions.BboxIntersects("s.bbox", b, p));
         }
         if (filter.CapturedFrom is { } from)
         {

@@ -84,11 +84,7 @@ public static class ItemQuery
         }
         if (filter.Bbox is { } b)
         {
-            where.Add("p.location && ST_MakeEnvelope(@minx, @miny, @maxx, @maxy, 4326)");
-            p.AddWithValue("minx", b.MinX);
-            p.AddWithValue("miny", b.MinY);
-            p.AddWithValue("maxx", b.MaxX);
-            p.AddWithValue("maxy", b.MaxY);
+            where.Add(SqlConditions.BboxIntersects("p.location", b, p));
         }
         if (filter.IntersectsGeoJson is { } geojson)
         {

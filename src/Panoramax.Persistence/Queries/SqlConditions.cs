@@ -1,0 +1,17 @@
+using Npgsql;
+
+namespace Panoramax.Persistence.Queries;
+
+/// <summary>Conditions several hand-written queries share, with their parameters.</summary>
+public static class SqlConditions
+{
+    /// <summary><paramref name="column"/> intersects the bbox (uses the GiST index).</summary>
+    public static string BboxIntersects(string column, (double MinX, double MinY, double MaxX, double MaxY) b, NpgsqlParameterCollection p)
+    {
+        p.AddWithValue("minx", b.MinX);
+        p.AddWithValue("miny", b.MinY);
+        p.AddWithValue("maxx", b.MaxX);
+        p.AddWithValue("maxy", b.MaxY);
+        return $"{column} && ST_MakeEnvelope(@minx, @miny, @maxx, @maxy, 4326)";
+    }
+}
