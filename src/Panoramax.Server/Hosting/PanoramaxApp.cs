@@ -6,6 +6,7 @@ using Panoramax.Persistence;
 using Panoramax.Server.Configuration;
 using Panoramax.Server.Database;
 using Panoramax.Server.Http;
+using Panoramax.Server.Map;
 using Panoramax.Server.Stac;
 using Panoramax.Server.Startup;
 
@@ -56,6 +57,7 @@ public static class PanoramaxApp
         });
         // Runs before the server accepts requests: migrations, self row, first admin.
         services.AddHostedService<InstanceInitializer>();
+        services.AddPanoramaxMap();
 
         services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -100,6 +102,8 @@ public static class PanoramaxApp
         api.MapLanding();
         api.MapInstanceConfiguration();
         api.MapHealth();
+        api.MapVectorTiles();
+        app.MapViewer();
 
         app.MapOpenApi("/api/docs/{documentName}.json");
         app.UseSwaggerUI(o =>

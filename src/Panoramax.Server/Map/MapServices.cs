@@ -1,0 +1,21 @@
+using Panoramax.Persistence.Queries;
+using Panoramax.Server.Http;
+
+namespace Panoramax.Server.Map;
+
+public static class MapServices
+{
+    /// <summary>Tiles, styles, the base map, the grid refresher and the viewer page's options.</summary>
+    public static IServiceCollection AddPanoramaxMap(this IServiceCollection services)
+    {
+        services.AddOptions<MapOptions>().BindConfiguration(MapOptions.Section)
+            .Validate(o => o.GridRefreshInterval > TimeSpan.Zero && o.TileMaxAge >= TimeSpan.Zero, "Panoramax:Map intervals must be positive")
+            .ValidateOnStart();
+        services.AddOptions<ViewerOptions>().BindConfiguration(ViewerOptions.Section);
+        services.AddScoped<CurrentViewer>();
+        services.AddSingleton<BaseMapTile>();
+        services.AddSingleton<PictureGridRefresher>();
+        services.AddHostedService<PictureGridRefreshService>();
+        return services;
+    }
+}
