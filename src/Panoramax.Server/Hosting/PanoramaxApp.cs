@@ -46,6 +46,7 @@ public static class PanoramaxApp
         services.AddSingleton(TimeProvider.System);
         services.AddHttpContextAccessor();
         services.AddScoped<LinkBuilder>();
+        services.AddScoped<CurrentViewer>();
         services.AddSingleton<ConformanceRegistry>();
         services.AddSingleton<AuthFeature>();
 

@@ -3,10 +3,11 @@ using Panoramax.Domain.Visibility;
 namespace Panoramax.Server.Http;
 
 /// <summary>
-/// Who makes the current request, for the visibility policy. The one place every read route takes its
-/// <see cref="Panoramax.Domain.Visibility.Viewer"/> from; anonymous until login arrives (the auth issue fills it from the session).
+/// The caller of the current request as the visibility policy sees it. The one place routes get it from,
+/// so authentication (bearer tokens, session cookies) only has to fill this in.
 /// </summary>
 public sealed class CurrentViewer
 {
-    public Viewer Viewer { get; } = Viewer.Anonymous;
+    /// <summary>Anonymous until an authentication handler identifies the caller.</summary>
+    public Viewer Viewer { get; set; } = Viewer.Anonymous;
 }

@@ -1,5 +1,4 @@
 using Panoramax.Persistence.Queries;
-using Panoramax.Server.Http;
 
 namespace Panoramax.Server.Map;
 
@@ -12,7 +11,6 @@ public static class MapServices
             .Validate(o => o.GridRefreshInterval > TimeSpan.Zero && o.TileMaxAge >= TimeSpan.Zero, "Panoramax:Map intervals must be positive")
             .ValidateOnStart();
         services.AddOptions<ViewerOptions>().BindConfiguration(ViewerOptions.Section);
-        services.AddScoped<CurrentViewer>();
         services.AddSingleton<BaseMapTile>();
         services.AddSingleton<PictureGridRefresher>();
         services.AddHostedService<PictureGridRefreshService>();
