@@ -55,7 +55,8 @@ public static class Seed
         SequenceStatus status = SequenceStatus.Ready,
         double gpsAccuracy = 3,
         int pixelDensity = 20,
-        Func<int, Guid>? pictureId = null)
+        Func<int, Guid>? pictureId = null,
+        Action<Picture, int>? configure = null)
     {
         var (scope, db) = instance.OpenDb();
         await using (scope)
@@ -111,6 +112,10 @@ public static class Seed
                 CreatedAt = DateTimeOffset.UnixEpoch,
                 UpdatedAt = DateTimeOffset.UnixEpoch,
             }).ToList();
+            for (var i = 0; i < rows.Count; i++)
+            {
+                configure?.Invoke(rows[i], i);
+            }
             db.Pictures.AddRange(rows);
             await db.SaveChangesAsync();
             return (sequence, rows);
