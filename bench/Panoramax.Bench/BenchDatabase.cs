@@ -15,7 +15,8 @@ internal sealed class BenchDatabase : IAsyncDisposable
     private BenchDatabase(string connectionString, EmbeddedPostgresCluster? cluster, string? dir)
     {
         ConnectionString = connectionString;
-        DataSource = PersistenceExtensions.BuildPanoramaxDataSource(connectionString);
+        // Bulk loads and index builds of a million rows outlast Npgsql's default 30 s on a busy machine.
+        DataSource = PersistenceExtensions.BuildPanoramaxDataSource(new NpgsqlConnectionStringBuilder(connectionString) { CommandTimeout = 0 }.ConnectionString);
         _cluster = cluster;
         _dir = dir;
     }

@@ -4,14 +4,18 @@ using Panoramax.Bench;
 
 // Benchmarks print their figure next to a baseline measured in the same run (the machines are noisy).
 // Usage: dotnet run -c Release --project bench/Panoramax.Bench -- seed [pictures] [sequences]
+//        dotnet run -c Release --project bench/Panoramax.Bench -- tiles [pictures] [sequences] [tiles per zoom]
 var command = args.Length > 0 ? args[0] : "seed";
 switch (command)
 {
     case "seed":
         await SeedBenchAsync(ParseInt(args, 1, 1_000_000), ParseInt(args, 2, 20_000));
         return 0;
+    case "tiles":
+        await TilesBench.RunAsync(ParseInt(args, 1, 1_000_000), ParseInt(args, 2, 20_000), ParseInt(args, 3, 200));
+        return 0;
     default:
-        Console.Error.WriteLine($"unknown benchmark '{command}'; known: seed");
+        Console.Error.WriteLine($"unknown benchmark '{command}'; known: seed, tiles");
         return 2;
 }
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Panoramax.Persistence.Queries;
@@ -38,19 +37,23 @@ public static class MapEndpoints
             ApiJson.Options, ApiJson.Json);
     }
 
-    internal static async Task<IResult> GetTileAsync(string z, string x, string y, string format, HttpContext http, NpgsqlDataSource db, CurrentViewer viewer, IOptions<MapOptions> options, CancellationToken ct)
+    internal static async Task<IResult> GetTileAsync(string z, string x, string y, string format, HttpContext http, NpgsqlDataSource db, CurrentViewer viewer, TileCache cache, IOptions<MapOptions> options, CancellationToken ct)
     {
         var tile = ParseTile(z, x, y, format, VectorFormats);
-        var body = await VectorTileQuery.GeneralAsync(db, tile, viewer.Viewer, ct);
-        return TileResult(http, body, viewer, options.Value);
+        var entry = viewer.Viewer.IsLoggedIn
+            ? TileCache.Make(await VectorTileQuery.GeneralAsync(db, tile, viewer.Viewer, ct))
+            : await cache.GetOrBuildAsync($"general/{tile.Z}/{tile.X}/{tile.Y}", () => VectorTileQuery.GeneralAsync(db, tile, viewer.Viewer, ct));
+        return TileResult(http, entry, viewer, options.Value);
     }
 
-    internal static async Task<IResult> GetUserTileAsync(string userId, string z, string x, string y, string format, HttpContext http, NpgsqlDataSource db, CurrentViewer viewer, IOptions<MapOptions> options, CancellationToken ct)
+    internal static async Task<IResult> GetUserTileAsync(string userId, string z, string x, string y, string format, HttpContext http, NpgsqlDataSource db, CurrentViewer viewer, TileCache cache, IOptions<MapOptions> options, CancellationToken ct)
     {
         var account = ParseUser(userId);
         var tile = ParseTile(z, x, y, format, VectorFormats);
-        var body = await VectorTileQuery.UserAsync(db, tile, account, viewer.Viewer, ct);
-        return TileResult(http, body, viewer, options.Value);
+        var entry = viewer.Viewer.IsLoggedIn
+            ? TileCache.Make(await VectorTileQuery.UserAsync(db, tile, account, viewer.Viewer, ct))
+            : await cache.GetOrBuildAsync($"user/{account}/{tile.Z}/{tile.X}/{tile.Y}", () => VectorTileQuery.UserAsync(db, tile, account, viewer.Viewer, ct));
+        return TileResult(http, entry, viewer, options.Value);
     }
 
     internal static IResult GetBaseStyle(LinkBuilder links, IOptions<PanoramaxOptions> options) =>
@@ -63,12 +66,11 @@ public static class MapEndpoints
         return Cached(http, tile.Png, "image/png", tile.ETag, "public, max-age=86400");
     }
 
-    private static IResult TileResult(HttpContext http, byte[] body, CurrentViewer viewer, MapOptions options)
+    private static IResult TileResult(HttpContext http, TileCache.Entry tile, CurrentViewer viewer, MapOptions options)
     {
-        var etag = $"\"{Convert.ToHexStringLower(SHA256.HashData(body).AsSpan(0, 12))}\"";
         // A logged-in caller's tile may hold their hidden data: keep it out of shared caches.
         var scope = viewer.Viewer.IsLoggedIn ? "private" : "public";
-        return Cached(http, body, VectorTileType, etag, $"{scope}, max-age={(int)options.TileMaxAge.TotalSeconds}");
+        return Cached(http, tile.Body, VectorTileType, tile.ETag, $"{scope}, max-age={(int)options.TileMaxAge.TotalSeconds}");
     }
 
     private static IResult Cached(HttpContext http, byte[] body, string contentType, string etag, string cacheControl)

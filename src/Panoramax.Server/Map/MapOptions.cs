@@ -10,6 +10,9 @@ public sealed class MapOptions
 
     /// <summary>How long browsers and proxies may reuse a tile without asking (then they revalidate with its ETag).</summary>
     public TimeSpan TileMaxAge { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Memory for recently built public tiles (kept for <see cref="TileMaxAge"/>); 64 MiB by default.</summary>
+    public long TileCacheBytes { get; set; } = 64L * 1024 * 1024;
 }
 
 /// <summary>The <c>Panoramax:Viewer</c> section: the web viewer served at <c>/</c>.</summary>

@@ -8,10 +8,11 @@ public static class MapServices
     public static IServiceCollection AddPanoramaxMap(this IServiceCollection services)
     {
         services.AddOptions<MapOptions>().BindConfiguration(MapOptions.Section)
-            .Validate(o => o.GridRefreshInterval > TimeSpan.Zero && o.TileMaxAge >= TimeSpan.Zero, "Panoramax:Map intervals must be positive")
+            .Validate(o => o.GridRefreshInterval > TimeSpan.Zero && o.TileMaxAge >= TimeSpan.Zero && o.TileCacheBytes > 0, "Panoramax:Map intervals must be positive")
             .ValidateOnStart();
         services.AddOptions<ViewerOptions>().BindConfiguration(ViewerOptions.Section);
         services.AddSingleton<BaseMapTile>();
+        services.AddSingleton<TileCache>();
         services.AddSingleton<PictureGridRefresher>();
         services.AddHostedService<PictureGridRefreshService>();
         return services;
