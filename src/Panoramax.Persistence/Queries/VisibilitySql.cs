@@ -5,7 +5,7 @@ namespace Panoramax.Persistence.Queries;
 
 /// <summary>
 /// SQL translation of <see cref="VisibilityPolicy"/> for hand-written queries (search, tiles, lists, files):
-/// the same rule, expressed once. Adds its parameters (<c>@viewer_id</c>, <c>@viewer_logged</c>) to the command.
+/// the same rule, expressed once. Adds its parameter (<c>@viewer_id</c>) to the command when needed.
 /// </summary>
 public static class VisibilitySql
 {
@@ -16,30 +16,33 @@ public static class VisibilitySql
     /// </summary>
     public static string Predicate(string alias, Viewer viewer, NpgsqlParameterCollection parameters, bool publishedOnly = true)
     {
-        AddParameters(viewer, parameters);
         var a = alias;
-        var visible = viewer.IsAdmin
-            ? "TRUE"
-            : $"({a}.visibility = 'anyone' OR ({a}.visibility = 'logged-only' AND @viewer_logged) OR {a}.account_id = @viewer_id)";
-        var live = $"{a}.deleted_at IS NULL";
-        if (publishedOnly)
+        // The SQL is specialised per kind of viewer: simpler plans, and never a NULL owner comparison.
+        string visible, owner;
+        if (viewer.IsAdmin)
         {
-            return $"({visible} AND {live} AND {a}.status = 'ready')";
+            (visible, owner) = ("TRUE", "TRUE");
         }
-        var owner = viewer.IsAdmin ? "TRUE" : $"{a}.account_id = @viewer_id";
-        return $"({visible} AND {live} AND ({a}.status = 'ready' OR {owner}))";
+        else if (viewer.AccountId is { } id)
+        {
+            if (!parameters.Contains("viewer_id"))
+            {
+                parameters.Add(new NpgsqlParameter("viewer_id", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = id });
+            }
+            owner = $"{a}.account_id = @viewer_id";
+            visible = $"({a}.visibility IN ('anyone', 'logged-only') OR {owner})";
+        }
+        else
+        {
+            (visible, owner) = ($"{a}.visibility = 'anyone'", "FALSE");
+        }
+        var live = $"{a}.deleted_at IS NULL";
+        return publishedOnly
+            ? $"({visible} AND {live} AND {a}.status = 'ready')"
+            : $"({visible} AND {live} AND ({a}.status = 'ready' OR {owner}))";
     }
 
     /// <summary>Only what may leave the instance: public, ready, not deleted (federation, public caches).</summary>
     public static string Public(string alias) =>
         $"({alias}.visibility = 'anyone' AND {alias}.deleted_at IS NULL AND {alias}.status = 'ready')";
-
-    private static void AddParameters(Viewer viewer, NpgsqlParameterCollection parameters)
-    {
-        if (!parameters.Contains("viewer_id"))
-        {
-            parameters.Add(new NpgsqlParameter("viewer_id", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = (object?)viewer.AccountId ?? DBNull.Value });
-            parameters.Add(new NpgsqlParameter("viewer_logged", viewer.IsLoggedIn));
-        }
-    }
 }

@@ -8,6 +8,7 @@ using Panoramax.Server.Database;
 using Panoramax.Server.Http;
 using Panoramax.Server.Map;
 using Panoramax.Server.Stac;
+using Panoramax.Server.Users;
 using Panoramax.Server.Startup;
 
 namespace Panoramax.Server.Hosting;
@@ -102,6 +103,10 @@ public static class PanoramaxApp
         var api = app.MapGroup("/api").WithTags("Panoramax");
         api.MapLanding();
         api.MapInstanceConfiguration();
+        api.MapCollections();
+        api.MapItems();
+        api.MapSearch();
+        api.MapUsers();
         api.MapHealth();
         api.MapVectorTiles();
         app.MapViewer();

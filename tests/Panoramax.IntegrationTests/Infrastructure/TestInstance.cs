@@ -27,7 +27,7 @@ public class TestInstance : IAsyncLifetime
     /// <summary>Extra configuration (key → value) a test class needs.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string>> Settings => [];
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         ConnectionString = await TestCluster.CreateDatabaseAsync(GetType().Name);
         var args = new List<string>

@@ -1,0 +1,51 @@
+using Npgsql;
+
+namespace Panoramax.Persistence.Sequences;
+
+/// <summary>
+/// Recomputes what a sequence derives from its published pictures (line, bbox, time span, count, length,
+/// dominant type and camera, quality figures), bumps its version and <c>updated_at</c> (the meta-catalogue
+/// harvester re-reads sequences whose <c>updated</c> moved). Call it in the transaction that changed the pictures.
+/// </summary>
+public static class SequenceAggregates
+{
+    private const string Sql = """
+        UPDATE sequences s SET
+            geometry = agg.line,
+            bbox = CASE WHEN agg.box IS NULL THEN NULL
+                        ELSE ST_MakeEnvelope(ST_XMin(agg.box), ST_YMin(agg.box), ST_XMax(agg.box), ST_YMax(agg.box), 4326) END,
+            min_captured_at = agg.tmin,
+            max_captured_at = agg.tmax,
+            picture_count = agg.n,
+            length_km = coalesce(ST_Length(agg.line::geography), 0) / 1000.0,
+            kind = agg.kind,
+            camera_model = agg.model,
+            gps_accuracy = agg.acc,
+            horizontal_pixel_density = agg.density,
+            updated_at = @now,
+            version = s.version + 1
+        FROM (
+            SELECT
+                CASE WHEN count(*) >= 2 THEN ST_MakeLine(p.location ORDER BY p.rank) END AS line,
+                ST_Extent(p.location) AS box,
+                min(p.captured_at) AS tmin,
+                max(p.captured_at) AS tmax,
+                count(*)::int AS n,
+                mode() WITHIN GROUP (ORDER BY p.kind) AS kind,
+                mode() WITHIN GROUP (ORDER BY nullif(concat_ws(' ', p.camera_make, p.camera_model), '')) AS model,
+                max(p.gps_accuracy_m) AS acc,
+                min(p.horizontal_pixel_density) AS density
+            FROM pictures p
+            WHERE p.sequence_id = @id AND p.status = 'ready' AND p.deleted_at IS NULL
+        ) agg
+        WHERE s.id = @id
+        """;
+
+    public static async Task RefreshAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid sequenceId, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(Sql, connection, transaction);
+        cmd.Parameters.AddWithValue("id", sequenceId);
+        cmd.Parameters.AddWithValue("now", now);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+}
