@@ -13,7 +13,7 @@ namespace Panoramax.E2ETests;
 /// (<c>{DataDirectory}/storage/{StorageKeys…}</c>): HD = the original, SD and thumbnail made with libvips, and for
 /// the panorama the 8×4 grid of 720 px tiles the viewer loads.
 /// </summary>
-public sealed class ViewerInstance : TestInstance, IAsyncLifetime
+public sealed class ViewerInstance : TestInstance
 {
     public static readonly string[] FlatFiles = ["DSCN0010.jpg", "DSCN0012.jpg", "DSCN0021.jpg"];
 
@@ -22,33 +22,33 @@ public sealed class ViewerInstance : TestInstance, IAsyncLifetime
     public IReadOnlyList<Guid> FlatPictures { get; private set; } = [];
     public IReadOnlyList<Guid> SpherePictures { get; private set; } = [];
 
-    public new async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        var owner = await Seed.AdminAsync(this);
+        var owner = await MapSeed.AdminAsync(this);
 
-        SeedPicture[] flat =
+        MapPicture[] flat =
         [
             new(11.885127, 43.467448, new DateTimeOffset(2008, 10, 22, 14, 28, 39, TimeSpan.Zero), 120, 640, 480),
             new(11.885395, 43.467157, new DateTimeOffset(2008, 10, 22, 14, 29, 49, TimeSpan.Zero), 250, 640, 480),
             new(11.884538, 43.467082, new DateTimeOffset(2008, 10, 22, 14, 38, 20, TimeSpan.Zero), 280, 640, 480),
         ];
-        var flatSeq = await Seed.SequenceAsync(this, owner, flat, PictureKind.Flat, "NIKON", "COOLPIX P6000", gpsAccuracy: 4, pixelDensity: 12,
+        var flatSeq = await MapSeed.SequenceAsync(this, owner, flat, PictureKind.Flat, "NIKON", "COOLPIX P6000", gpsAccuracy: 4, pixelDensity: 12,
             configure: (p, i) => WriteFiles(p, TestPaths.SharedData("a-exif-samples-arezzo", FlatFiles[i]), tiles: false));
         FlatSequence = flatSeq.Sequence.Id;
         FlatPictures = [.. flatSeq.Pictures.Select(p => p.Id)];
 
-        SeedPicture[] sphere =
+        MapPicture[] sphere =
         [
             new(11.8862, 43.4670, new DateTimeOffset(2020, 5, 9, 12, 16, 30, TimeSpan.Zero), 0, 5760, 2880),
             new(11.8862, 43.46715, new DateTimeOffset(2020, 5, 9, 12, 16, 35, TimeSpan.Zero), 0, 5760, 2880),
         ];
-        var sphereSeq = await Seed.SequenceAsync(this, owner, sphere, PictureKind.Equirectangular, "GoPro", "Max", gpsAccuracy: 2, pixelDensity: 16,
+        var sphereSeq = await MapSeed.SequenceAsync(this, owner, sphere, PictureKind.Equirectangular, "GoPro", "Max", gpsAccuracy: 2, pixelDensity: 16,
             configure: (p, _) => WriteFiles(p, TestPaths.SharedData("f-360-gopro-max", "GSAG2002.JPG"), tiles: true));
         SphereSequence = sphereSeq.Sequence.Id;
         SpherePictures = [.. sphereSeq.Pictures.Select(p => p.Id)];
 
-        await Seed.RefreshGridAsync(this);
+        await MapSeed.RefreshGridAsync(this);
     }
 
     private void WriteFiles(Picture picture, string source, bool tiles)

@@ -94,7 +94,7 @@ public class ViewerJourneyTests(ViewerInstance instance) : IClassFixture<ViewerI
         var first = instance.FlatPictures[0].ToString();
         var second = instance.FlatPictures[1].ToString();
         await page.GotoAsync($"/?pic={first}&seq={flat}");
-        await WaitForPictureAsync(page, first);
+        await WaitForPictureAsync(page, first, failures);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Artifacts, "4-picture.png") });
         var next = page.Locator("#pnx-player-next");
         if (await next.IsVisibleAsync())
@@ -105,7 +105,7 @@ public class ViewerJourneyTests(ViewerInstance instance) : IClassFixture<ViewerI
         {
             await page.Keyboard.PressAsync("PageUp");
         }
-        await WaitForPictureAsync(page, second);
+        await WaitForPictureAsync(page, second, failures);
         await page.WaitForFunctionAsync("id => location.href.includes(id)", second, new PageWaitForFunctionOptions { Timeout = Timeout });
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Artifacts, "5-next-picture.png") });
 
@@ -131,7 +131,7 @@ public class ViewerJourneyTests(ViewerInstance instance) : IClassFixture<ViewerI
         }
     }
 
-    private static async Task WaitForPictureAsync(IPage page, string pictureId)
+    private static async Task WaitForPictureAsync(IPage page, string pictureId, IEnumerable<string> failures)
     {
         try
         {
@@ -144,7 +144,7 @@ public class ViewerJourneyTests(ViewerInstance instance) : IClassFixture<ViewerI
         {
             var shown = await page.EvaluateAsync<string?>("() => document.querySelector('pnx-viewer')?.psv?.getPictureId?.() ?? null");
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Artifacts, "failure.png") });
-            Assert.Fail($"The viewer should show picture {pictureId} but shows {shown ?? "none"}");
+            Assert.Fail($"The viewer should show picture {pictureId} but shows {shown ?? "none"}; failed requests:\n{string.Join("\n", failures)}");
         }
     }
 }

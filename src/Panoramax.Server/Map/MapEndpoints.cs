@@ -42,7 +42,8 @@ public static class MapEndpoints
         var tile = ParseTile(z, x, y, format, VectorFormats);
         var entry = viewer.Viewer.IsLoggedIn
             ? TileCache.Make(await VectorTileQuery.GeneralAsync(db, tile, viewer.Viewer, ct))
-            : await cache.GetOrBuildAsync($"general/{tile.Z}/{tile.X}/{tile.Y}", () => VectorTileQuery.GeneralAsync(db, tile, viewer.Viewer, ct));
+            // A shared build is not cancelled by whichever request happened to start it.
+            : await cache.GetOrBuildAsync($"general/{tile.Z}/{tile.X}/{tile.Y}", () => VectorTileQuery.GeneralAsync(db, tile, viewer.Viewer, CancellationToken.None));
         return TileResult(http, entry, viewer, options.Value);
     }
 
@@ -52,7 +53,7 @@ public static class MapEndpoints
         var tile = ParseTile(z, x, y, format, VectorFormats);
         var entry = viewer.Viewer.IsLoggedIn
             ? TileCache.Make(await VectorTileQuery.UserAsync(db, tile, account, viewer.Viewer, ct))
-            : await cache.GetOrBuildAsync($"user/{account}/{tile.Z}/{tile.X}/{tile.Y}", () => VectorTileQuery.UserAsync(db, tile, account, viewer.Viewer, ct));
+            : await cache.GetOrBuildAsync($"user/{account}/{tile.Z}/{tile.X}/{tile.Y}", () => VectorTileQuery.UserAsync(db, tile, account, viewer.Viewer, CancellationToken.None));
         return TileResult(http, entry, viewer, options.Value);
     }
 

@@ -10,7 +10,7 @@ namespace Panoramax.IntegrationTests.Map;
 /// plus another account's public sequence in Paris. Lines shorter than a tile unit vanish from low-zoom tiles
 /// (ST_AsMVTGeom drops degenerate lines), so the sequences checked at low zoom are a few hundred metres long.
 /// </summary>
-public sealed class MapFixture : TestInstance, IAsyncLifetime
+public sealed class MapFixture : TestInstance
 {
     public const double Lon = 11.8805;
     public const double Lat = 43.4605;
@@ -26,20 +26,19 @@ public sealed class MapFixture : TestInstance, IAsyncLifetime
     public Guid OtherUsersSequence { get; private set; }
     public IReadOnlyList<Picture> FlatPictures { get; private set; } = [];
 
-    // Re-implements IAsyncLifetime: start the instance, then seed.
-    public new async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        Admin = await Seed.AdminAsync(this);
-        OtherUser = await Seed.AccountAsync(this, "other");
-        var flat = await Seed.SequenceAsync(this, Admin, Seed.Line(Lon, Lat, 3, Day, heading: 10, step: 0.002), PictureKind.Flat, "Canon", "EOS 5D", gpsAccuracy: 2.5, pixelDensity: 21);
+        Admin = await MapSeed.AdminAsync(this);
+        OtherUser = await MapSeed.AccountAsync(this, "other");
+        var flat = await MapSeed.SequenceAsync(this, Admin, MapSeed.Line(Lon, Lat, 3, Day, heading: 10, step: 0.002), PictureKind.Flat, "Canon", "EOS 5D", gpsAccuracy: 2.5, pixelDensity: 21);
         PublicFlat = flat.Sequence.Id;
         FlatPictures = flat.Pictures;
-        Public360 = (await Seed.SequenceAsync(this, Admin, Seed.Line(Lon + 0.0005, Lat, 2, Day.AddYears(-1), heading: 90), PictureKind.Equirectangular, "GoPro", "Max")).Sequence.Id;
-        OwnerOnly = (await Seed.SequenceAsync(this, Admin, Seed.Line(Lon + 0.001, Lat, 2, Day), visibility: Visibility.OwnerOnly)).Sequence.Id;
-        LoggedOnly = (await Seed.SequenceAsync(this, Admin, Seed.Line(Lon + 0.0015, Lat, 2, Day), visibility: Visibility.LoggedOnly)).Sequence.Id;
-        NotReady = (await Seed.SequenceAsync(this, Admin, Seed.Line(Lon + 0.002, Lat, 2, Day), status: SequenceStatus.Preparing)).Sequence.Id;
-        OtherUsersSequence = (await Seed.SequenceAsync(this, OtherUser, Seed.Line(2.35, 48.85, 4, Day, step: 0.005))).Sequence.Id;
-        await Seed.RefreshGridAsync(this);
+        Public360 = (await MapSeed.SequenceAsync(this, Admin, MapSeed.Line(Lon + 0.0005, Lat, 2, Day.AddYears(-1), heading: 90), PictureKind.Equirectangular, "GoPro", "Max")).Sequence.Id;
+        OwnerOnly = (await MapSeed.SequenceAsync(this, Admin, MapSeed.Line(Lon + 0.001, Lat, 2, Day), visibility: Visibility.OwnerOnly)).Sequence.Id;
+        LoggedOnly = (await MapSeed.SequenceAsync(this, Admin, MapSeed.Line(Lon + 0.0015, Lat, 2, Day), visibility: Visibility.LoggedOnly)).Sequence.Id;
+        NotReady = (await MapSeed.SequenceAsync(this, Admin, MapSeed.Line(Lon + 0.002, Lat, 2, Day), status: SequenceStatus.Preparing)).Sequence.Id;
+        OtherUsersSequence = (await MapSeed.SequenceAsync(this, OtherUser, MapSeed.Line(2.35, 48.85, 4, Day, step: 0.005))).Sequence.Id;
+        await MapSeed.RefreshGridAsync(this);
     }
 }

@@ -36,11 +36,10 @@ public class VectorTileSqlTests
     [InlineData(15)]
     public void Data_layers_go_through_the_visibility_policy(int z)
     {
-        var (sql, parameters) = General(z);
+        var (sql, _) = General(z);
 
         Assert.Contains("s.status = 'ready'", sql, StringComparison.Ordinal);
-        Assert.Contains("@viewer_logged", sql, StringComparison.Ordinal);
-        Assert.True(parameters.Contains("viewer_id"));
+        Assert.Contains("s.visibility = 'anyone'", sql, StringComparison.Ordinal);
         Assert.DoesNotContain("{", sql.Replace("{z}", "", StringComparison.Ordinal), StringComparison.Ordinal);
     }
 

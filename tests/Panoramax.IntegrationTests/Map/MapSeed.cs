@@ -11,13 +11,13 @@ using Panoramax.Persistence.Queries;
 namespace Panoramax.IntegrationTests.Map;
 
 /// <summary>One picture to seed: where, when, which way.</summary>
-public sealed record SeedPicture(double Lon, double Lat, DateTimeOffset CapturedAt, double? Heading = null, int Width = 4000, int Height = 3000);
+public sealed record MapPicture(double Lon, double Lat, DateTimeOffset CapturedAt, double? Heading = null, int Width = 4000, int Height = 3000);
 
 /// <summary>
 /// Writes published (or deliberately unpublished) sequences straight into the database with their aggregates filled,
 /// the way ingest will leave them, so map, search and viewer tests do not depend on the upload pipeline.
 /// </summary>
-public static class Seed
+public static class MapSeed
 {
     private static readonly GeometryFactory Geo = new(new PrecisionModel(), 4326);
 
@@ -47,7 +47,7 @@ public static class Seed
     public static async Task<(Sequence Sequence, IReadOnlyList<Picture> Pictures)> SequenceAsync(
         TestInstance instance,
         Guid accountId,
-        IReadOnlyList<SeedPicture> pictures,
+        IReadOnlyList<MapPicture> pictures,
         PictureKind kind = PictureKind.Flat,
         string make = "Canon",
         string model = "EOS 5D",
@@ -127,6 +127,6 @@ public static class Seed
         instance.Services.GetRequiredService<PictureGridRefresher>().RefreshAsync(CancellationToken.None);
 
     /// <summary>A straight line of <paramref name="count"/> pictures going north from a point, one every <paramref name="step"/> degrees (~11 m by default) and 2 s.</summary>
-    public static IReadOnlyList<SeedPicture> Line(double lon, double lat, int count, DateTimeOffset start, double heading = 0, double step = 0.0001) =>
-        Enumerable.Range(0, count).Select(i => new SeedPicture(lon, lat + i * step, start.AddSeconds(2 * i), heading)).ToList();
+    public static IReadOnlyList<MapPicture> Line(double lon, double lat, int count, DateTimeOffset start, double heading = 0, double step = 0.0001) =>
+        Enumerable.Range(0, count).Select(i => new MapPicture(lon, lat + i * step, start.AddSeconds(2 * i), heading)).ToList();
 }
