@@ -77,6 +77,11 @@ public class ViewerJourneyTests(ViewerInstance instance) : IClassFixture<ViewerI
         Assert.NotEmpty(tiles);
         Assert.All(tiles, t => Assert.Equal(200, t.Status));
         Assert.Contains(tiles, t => t.Url.Contains("/api/map/15/", StringComparison.Ordinal));
+        // z15 tiles also carry the picture points (3 flat + 2 panoramas, all in view).
+        await page.WaitForFunctionAsync(
+            "() => (document.querySelector('pnx-viewer')?.map?.queryRenderedFeatures({ layers: ['geovisio_pictures'] }) ?? []).length >= 5",
+            null,
+            new PageWaitForFunctionOptions { Timeout = Timeout, PollingInterval = 250 });
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Artifacts, "1-map.png") });
 
         // 2. Date filter (from 2015: only the 2020 panorama), then the type filter (flat only).
