@@ -45,3 +45,11 @@ fi
 
 cd "$ROOT"
 dotnet tool restore >/dev/null
+
+if [ "$MODE" = "--tests" ]; then
+  # Servers the tests start as real processes (s3rver); versions pinned by the committed lock file.
+  if [ ! -f tests/tools/node_modules/.package-lock.json ] || [ tests/tools/package-lock.json -nt tests/tools/node_modules/.package-lock.json ]; then
+    echo "setup: npm ci in tests/tools"
+    (cd tests/tools && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+fi

@@ -14,9 +14,10 @@ internal sealed class BenchDatabase : IAsyncDisposable
 
     private BenchDatabase(string connectionString, EmbeddedPostgresCluster? cluster, string? dir)
     {
+        // Loading a million rows into indexed tables outlasts the default 30 s command timeout.
+        connectionString = new NpgsqlConnectionStringBuilder(connectionString) { CommandTimeout = 0 }.ConnectionString;
         ConnectionString = connectionString;
-        // Bulk loads and index builds of a million rows outlast Npgsql's default 30 s on a busy machine.
-        DataSource = PersistenceExtensions.BuildPanoramaxDataSource(new NpgsqlConnectionStringBuilder(connectionString) { CommandTimeout = 0 }.ConnectionString);
+        DataSource = PersistenceExtensions.BuildPanoramaxDataSource(connectionString);
         _cluster = cluster;
         _dir = dir;
     }

@@ -5,6 +5,8 @@ using Panoramax.Bench;
 // Benchmarks print their figure next to a baseline measured in the same run (the machines are noisy).
 // Usage: dotnet run -c Release --project bench/Panoramax.Bench -- seed [pictures] [sequences]
 //        dotnet run -c Release --project bench/Panoramax.Bench -- tiles [pictures] [sequences] [tiles per zoom]
+//        dotnet run -c Release --project bench/Panoramax.Bench -- search [pictures] [sequences] [queries]
+//        dotnet run -c Release --project bench/Panoramax.Bench -- imaging
 var command = args.Length > 0 ? args[0] : "seed";
 switch (command)
 {
@@ -14,8 +16,16 @@ switch (command)
     case "tiles":
         await TilesBench.RunAsync(ParseInt(args, 1, 1_000_000), ParseInt(args, 2, 20_000), ParseInt(args, 3, 200));
         return 0;
+    case "search":
+        await SearchBench.RunAsync(ParseInt(args, 1, 1_000_000), ParseInt(args, 2, 20_000), ParseInt(args, 3, 500));
+        return 0;
+    case "imaging":
+        return await ImagingBench.RunAsync();
+    case "imaging-one":
+        // Internal: one derivative step in a fresh process, for the peak-RSS measurement.
+        return ImagingBench.RunOne(args[1], args[2]);
     default:
-        Console.Error.WriteLine($"unknown benchmark '{command}'; known: seed, tiles");
+        Console.Error.WriteLine($"unknown benchmark '{command}'; known: seed, search, imaging, tiles");
         return 2;
 }
 

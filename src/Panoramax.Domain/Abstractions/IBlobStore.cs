@@ -7,13 +7,21 @@ namespace Panoramax.Domain.Abstractions;
 /// </summary>
 public interface IBlobStore
 {
-    /// <summary>Stores <paramref name="content"/> under <paramref name="key"/>, replacing any previous object, streaming (no full buffering).</summary>
+    /// <summary>
+    /// Stores <paramref name="content"/> (from its current position to its end) under <paramref name="key"/>, replacing any
+    /// previous object, streaming (no full buffering). If reading <paramref name="content"/> fails, the previous object is kept.
+    /// <paramref name="contentType"/> may be empty (then it follows the key's extension); the filesystem store always does that.
+    /// </summary>
     Task PutAsync(string key, Stream content, string contentType, CancellationToken ct);
 
     /// <returns>null when the object does not exist.</returns>
     Task<BlobInfo?> GetInfoAsync(string key, CancellationToken ct);
 
-    /// <summary>Opens the object, or a byte range of it (<paramref name="offset"/>, <paramref name="length"/>), for reading.</summary>
+    /// <summary>
+    /// Opens the object, or a byte range of it (<paramref name="offset"/>, <paramref name="length"/>), for reading as a
+    /// forward-only stream. A range running past the end stops at the end; an offset at or past the end reads nothing.
+    /// An open reader keeps reading the version it opened, even if the key is overwritten meanwhile.
+    /// </summary>
     /// <returns>null when the object does not exist.</returns>
     Task<Stream?> OpenReadAsync(string key, long offset, long? length, CancellationToken ct);
 
@@ -28,6 +36,7 @@ public interface IBlobStore
     IAsyncEnumerable<string> ListAsync(string prefix, CancellationToken ct);
 }
 
+/// <summary>What HTTP needs to serve an object: its <c>ETag</c> is an HTTP entity tag, quotes included, that changes whenever the object is replaced.</summary>
 public sealed record BlobInfo(string Key, long Length, DateTimeOffset LastModified, string ETag, string ContentType);
 
 /// <summary>

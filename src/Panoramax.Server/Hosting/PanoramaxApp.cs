@@ -7,9 +7,11 @@ using Panoramax.Server.Configuration;
 using Panoramax.Server.Database;
 using Panoramax.Server.Http;
 using Panoramax.Server.Map;
+using Panoramax.Server.Pictures;
 using Panoramax.Server.Stac;
 using Panoramax.Server.Users;
 using Panoramax.Server.Startup;
+using Panoramax.Storage;
 
 namespace Panoramax.Server.Hosting;
 
@@ -57,6 +59,7 @@ public static class PanoramaxApp
             var o = sp.GetRequiredService<IOptions<PanoramaxOptions>>().Value;
             return InstanceKeyStore.LoadOrCreate(o.DataPath("keys"));
         });
+        services.AddPanoramaxStorage(builder.Configuration);
         // Runs before the server accepts requests: migrations, self row, first admin.
         services.AddHostedService<InstanceInitializer>();
         services.AddPanoramaxMap();
@@ -99,6 +102,7 @@ public static class PanoramaxApp
         app.UseApiErrors();
         app.UseResponseCompression();
         app.UseCors();
+        app.UseDefaultApiCaching();
 
         var api = app.MapGroup("/api").WithTags("Panoramax");
         api.MapLanding();
@@ -110,6 +114,7 @@ public static class PanoramaxApp
         api.MapHealth();
         api.MapVectorTiles();
         app.MapViewer();
+        api.MapPictureFiles();
 
         app.MapOpenApi("/api/docs/{documentName}.json");
         app.UseSwaggerUI(o =>

@@ -86,6 +86,13 @@ public class LandingTests(TestInstance instance) : IClassFixture<TestInstance>
     }
 
     [Fact]
+    public async Task Anonymous_api_answers_are_publicly_cacheable()
+    {
+        using var response = await instance.Http.GetAsync("/api/configuration");
+        Assert.True(response.Headers.CacheControl?.Public, "anonymous API answers must say Cache-Control: public");
+    }
+
+    [Fact]
     public async Task Health_reports_the_database()
     {
         var health = await instance.GetJsonAsync("/api/health");
