@@ -62,6 +62,9 @@ internal static class SearchBench
         var api = new List<double>();
         var sql = new List<double>();
         var query = new List<double>();
+        var json = new List<double>();
+        var linkBuilder = new Server.Http.LinkBuilder(new Microsoft.AspNetCore.Http.HttpContextAccessor(),
+            Microsoft.Extensions.Options.Options.Create(new PanoramaxOptions { PublicUrl = new Uri(address) }));
         var results = 0;
         foreach (var b in boxes)
         {
@@ -73,8 +76,12 @@ internal static class SearchBench
             await SqlOnce(db.DataSource, b);
             sql.Add(sw.Elapsed.TotalMilliseconds);
             sw.Restart();
-            await QueryLayerOnce(db.DataSource, b);
+            var rows = await QueryLayerOnce(db.DataSource, b);
             query.Add(sw.Elapsed.TotalMilliseconds);
+            sw.Restart();
+            var fc = Server.Stac.StacItemJson.FeatureCollection(rows.Select(r => Server.Stac.StacItemJson.Build(r, linkBuilder, "CC-BY-SA-4.0")), []);
+            _ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(fc, Server.Http.ApiJson.Options);
+            json.Add(sw.Elapsed.TotalMilliseconds);
         }
         await app.StopAsync();
         if (Directory.Exists(dataDir))
@@ -85,6 +92,7 @@ internal static class SearchBench
         Console.WriteLine(FormattableString.Invariant($"queries: {queries}, average features per answer: {results / (double)queries:F1}"));
         Console.WriteLine(FormattableString.Invariant($"raw SQL        p50 {Pct(sql, 50):F2} ms  p95 {Pct(sql, 95):F2} ms"));
         Console.WriteLine(FormattableString.Invariant($"ItemQuery only p50 {Pct(query, 50):F2} ms  p95 {Pct(query, 95):F2} ms  (our SQL with visibility and prev/next, no HTTP/JSON)"));
+        Console.WriteLine(FormattableString.Invariant($"JSON build+serialise p50 {Pct(json, 50):F2} ms  p95 {Pct(json, 95):F2} ms  (no HTTP)"));
         Console.WriteLine(FormattableString.Invariant($"/api/search    p50 {Pct(api, 50):F2} ms  p95 {Pct(api, 95):F2} ms"));
         Console.WriteLine(FormattableString.Invariant($"ratio api/sql  p50 {Pct(api, 50) / Pct(sql, 50):F2}x  p95 {Pct(api, 95) / Pct(sql, 95):F2}x  (goal ≤ 1.5x, p95 ≤ 30 ms)"));
     }
@@ -98,8 +106,8 @@ internal static class SearchBench
         return body.Split("\"type\":\"Feature\"").Length - 1;
     }
 
-    private static async Task QueryLayerOnce(NpgsqlDataSource db, (double, double, double, double) b) =>
-        _ = await Persistence.Queries.ItemQuery.ReadAsync(db, Domain.Visibility.Viewer.Anonymous,
+    private static Task<List<Persistence.Queries.ItemRow>> QueryLayerOnce(NpgsqlDataSource db, (double, double, double, double) b) =>
+        Persistence.Queries.ItemQuery.ReadAsync(db, Domain.Visibility.Viewer.Anonymous,
             new Persistence.Queries.ItemFilter { Bbox = b }, Persistence.Queries.ItemOrder.Distance, 100,
             ((b.Item1 + b.Item3) / 2, (b.Item2 + b.Item4) / 2), CancellationToken.None);
 
