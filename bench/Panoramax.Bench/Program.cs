@@ -4,6 +4,7 @@ using Panoramax.Bench;
 
 // Benchmarks print their figure next to a baseline measured in the same run (the machines are noisy).
 // Usage: dotnet run -c Release --project bench/Panoramax.Bench -- seed [pictures] [sequences]
+//        dotnet run -c Release --project bench/Panoramax.Bench -- tiles [pictures] [sequences] [tiles per zoom]
 //        dotnet run -c Release --project bench/Panoramax.Bench -- search [pictures] [sequences] [queries]
 //        dotnet run -c Release --project bench/Panoramax.Bench -- imaging
 //        dotnet run -c Release --project bench/Panoramax.Bench -- blur-eval [tile=832] [overlap=0.2] [face=0.6] [plate=0.25] ...
@@ -12,6 +13,9 @@ switch (command)
 {
     case "seed":
         await SeedBenchAsync(ParseInt(args, 1, 1_000_000), ParseInt(args, 2, 20_000));
+        return 0;
+    case "tiles":
+        await TilesBench.RunAsync(ParseInt(args, 1, 1_000_000), ParseInt(args, 2, 20_000), ParseInt(args, 3, 200));
         return 0;
     case "search":
         await SearchBench.RunAsync(ParseInt(args, 1, 1_000_000), ParseInt(args, 2, 20_000), ParseInt(args, 3, 500));
@@ -24,7 +28,7 @@ switch (command)
     case "blur-eval":
         return await BlurEval.RunAsync(args);
     default:
-        Console.Error.WriteLine($"unknown benchmark '{command}'; known: seed, search, imaging, blur-eval");
+        Console.Error.WriteLine($"unknown benchmark '{command}'; known: seed, search, imaging, blur-eval, tiles");
         return 2;
 }
 

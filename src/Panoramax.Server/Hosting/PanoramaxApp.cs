@@ -6,6 +6,7 @@ using Panoramax.Persistence;
 using Panoramax.Server.Configuration;
 using Panoramax.Server.Database;
 using Panoramax.Server.Http;
+using Panoramax.Server.Map;
 using Panoramax.Server.Pictures;
 using Panoramax.Server.Stac;
 using Panoramax.Server.Users;
@@ -61,6 +62,7 @@ public static class PanoramaxApp
         services.AddPanoramaxStorage(builder.Configuration);
         // Runs before the server accepts requests: migrations, self row, first admin.
         services.AddHostedService<InstanceInitializer>();
+        services.AddPanoramaxMap();
 
         services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -110,6 +112,8 @@ public static class PanoramaxApp
         api.MapSearch();
         api.MapUsers();
         api.MapHealth();
+        api.MapVectorTiles();
+        app.MapViewer();
         api.MapPictureFiles();
 
         app.MapOpenApi("/api/docs/{documentName}.json");

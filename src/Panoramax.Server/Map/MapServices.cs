@@ -1,0 +1,20 @@
+using Panoramax.Persistence.Queries;
+
+namespace Panoramax.Server.Map;
+
+public static class MapServices
+{
+    /// <summary>Tiles, styles, the base map, the grid refresher and the viewer page's options.</summary>
+    public static IServiceCollection AddPanoramaxMap(this IServiceCollection services)
+    {
+        services.AddOptions<MapOptions>().BindConfiguration(MapOptions.Section)
+            .Validate(o => o.GridRefreshInterval > TimeSpan.Zero && o.TileMaxAge >= TimeSpan.Zero && o.TileCacheBytes > 0, "Panoramax:Map intervals must be positive")
+            .ValidateOnStart();
+        services.AddOptions<ViewerOptions>().BindConfiguration(ViewerOptions.Section);
+        services.AddSingleton<BaseMapTile>();
+        services.AddSingleton<TileCache>();
+        services.AddSingleton<PictureGridRefresher>();
+        services.AddHostedService<PictureGridRefreshService>();
+        return services;
+    }
+}
