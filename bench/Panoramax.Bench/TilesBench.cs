@@ -139,7 +139,16 @@ internal static class TilesBench
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             var url = $"{address}/api/map/{tile.Z}/{tile.X}/{tile.Y}.mvt";
             using var http = new HttpClient();
-            foreach (var (label, target) in new[] { ("cached z14 tile", url), ("base map tile", $"{address}/api/map/base/{tile.Z}/{tile.X}/{tile.Y}.png") })
+            // An item page (STAC item of a picture, with prev/next and related look-ups): never cached by the server.
+            string itemUrl;
+            await using (var ds = Persistence.PersistenceExtensions.BuildPanoramaxDataSource(connectionString))
+            await using (var cmd = ds.CreateCommand("SELECT id, sequence_id FROM pictures WHERE rank = 10 LIMIT 1"))
+            await using (var r = await cmd.ExecuteReaderAsync())
+            {
+                await r.ReadAsync();
+                itemUrl = $"{address}/api/collections/{r.GetGuid(1)}/items/{r.GetGuid(0)}";
+            }
+            foreach (var (label, target) in new[] { ("cached z14 tile", url), ("base map tile", $"{address}/api/map/base/{tile.Z}/{tile.X}/{tile.Y}.png"), ("item page", itemUrl) })
             {
                 // One request first: the measured figure is the cached path, not the first build.
                 (await http.GetAsync(new Uri(target))).EnsureSuccessStatusCode().Dispose();
