@@ -3,8 +3,10 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
 using NetVips;
 using Panoramax.IntegrationTests.Infrastructure;
+using Panoramax.Server.Blur;
 
 namespace Panoramax.IntegrationTests.Blur;
 
@@ -153,6 +155,25 @@ public sealed class BlurEndpointTests(BlurInstance instance) : IClassFixture<Blu
         using var response = await instance.Http.PostAsync("/blur/", form);
 
         await AssertErrorAsync(response, 413, "megapixels");
+    }
+
+    [Fact]
+    public async Task A_busy_service_answers_503_with_retry_after()
+    {
+        // Take the only slot (MaxConcurrentJobs defaults to 1) as a long blur would.
+        var gate = instance.Services.GetRequiredService<BlurJobGate>();
+        using (var slot = await gate.EnterAsync(CancellationToken.None))
+        {
+            Assert.NotNull(slot);
+            using var form = BlurRequests.Picture(await File.ReadAllBytesAsync(BlurRequests.Faces));
+            using var response = await instance.Http.PostAsync("/blur/", form);
+
+            Assert.NotNull(response.Headers.RetryAfter);
+            await AssertErrorAsync(response, 503, "busy");
+        }
+        using var again = BlurRequests.Picture(await File.ReadAllBytesAsync(BlurRequests.Faces));
+        using var afterwards = await instance.Http.PostAsync("/blur/", again);
+        Assert.Equal(HttpStatusCode.OK, afterwards.StatusCode);
     }
 
     internal static async Task AssertErrorAsync(HttpResponseMessage response, int status, string reason)

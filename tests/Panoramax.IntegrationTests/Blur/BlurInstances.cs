@@ -13,6 +13,7 @@ public sealed class BlurInstance : TestInstance
         // Small enough that an oversized picture is cheap to send.
         new("Panoramax:Blurring:MaxUploadBytes", (2 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture)),
         new("Panoramax:Blurring:MaxPixels", "4000000"),
+        new("Panoramax:Blurring:QueueTimeout", "00:00:00.5"),
     ];
 }
 
