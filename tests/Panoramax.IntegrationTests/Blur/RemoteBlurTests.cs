@@ -80,22 +80,4 @@ public sealed class RemoteBlurTests(RemoteBlurPair pair) : IClassFixture<RemoteB
         Assert.Null(error.StatusCode);
         Assert.Contains("could not be reached", error.Message, StringComparison.Ordinal);
     }
-
-    [Theory]
-    [InlineData("""{"service_name":"SGBlur","annotations":[{"shape":[144,96,208,160],"semantics":[{"key":"osm|traffic_sign","value":"yes"},{"key":"detection_confidence[osm|traffic_sign=yes]","value":"0.313"}]}]}""", "osm|traffic_sign", 0.313)]
-    [InlineData("""{"info":[{"class":"sign","confidence":0.313,"xywh":[144,96,64,64]}],"salt":"abc"}""", "sign", 0.313)]
-    public void SgBlur_metadata_of_both_generations_is_understood(string json, string cls, double confidence)
-    {
-        var detection = Assert.Single(BlurMetadata.TryParseDetections(json)!);
-
-        Assert.Equal(cls, detection.Class);
-        Assert.Equal(confidence, detection.Confidence, 3);
-        Assert.Equal((144, 96, 208, 160), ((int)detection.Box.X1, (int)detection.Box.Y1, (int)detection.Box.X2, (int)detection.Box.Y2));
-    }
-
-    [Theory]
-    [InlineData("not json")]
-    [InlineData("[1,2,3]")]
-    [InlineData("")]
-    public void Unparsable_metadata_is_ignored(string json) => Assert.Null(BlurMetadata.TryParseDetections(json));
 }
