@@ -55,7 +55,7 @@ public static class BlurEndpoints
         }
 
         await using var picture = await ReceivePictureAsync(context.Request, boundary, limits, ct);
-        CheckPixels(picture.Name, limits);
+        var isEquirectangular = CheckHeader(picture.Name, limits);
 
         using var slot = await gate.EnterAsync(ct);
         if (slot is null)
@@ -69,7 +69,7 @@ public static class BlurEndpoints
         BlurResult result;
         try
         {
-            result = await blurrer.BlurAsync(picture, blurred, isEquirectangular: false, ct);
+            result = await blurrer.BlurAsync(picture, blurred, isEquirectangular, ct);
         }
         catch (VipsException ex)
         {
@@ -182,14 +182,20 @@ public static class BlurEndpoints
         return file;
     }
 
-    /// <summary>Reads only the header: a picture too big to decode is refused before it costs memory.</summary>
-    private static void CheckPixels(string path, BlurServiceOptions limits)
+    /// <summary>
+    /// Reads only the header: a picture too big to decode is refused before it costs memory. Says whether the picture
+    /// is a 360° panorama (XMP GPano equirectangular, 2:1), which is tiled and merged across its seam.
+    /// </summary>
+    private static bool CheckHeader(string path, BlurServiceOptions limits)
     {
         long pixels;
+        bool equirectangular;
         try
         {
             using var header = Image.NewFromFile(path, access: Enums.Access.Sequential);
             pixels = (long)header.Width * header.Height;
+            equirectangular = header.Width == 2 * header.Height && header.Contains("xmp-data") && header.Get("xmp-data") is byte[] xmp
+                && System.Text.Encoding.UTF8.GetString(xmp).Contains("equirectangular", StringComparison.OrdinalIgnoreCase);
         }
         catch (VipsException ex)
         {
@@ -200,6 +206,7 @@ public static class BlurEndpoints
             throw new ApiException(StatusCodes.Status413PayloadTooLarge,
                 FormattableString.Invariant($"The picture has {pixels / 1e6:F1} megapixels; this service accepts at most {limits.MaxPixels / 1e6:F1}"));
         }
+        return equirectangular;
     }
 
     private static bool WantsMultipart(HttpRequest request) =>

@@ -40,6 +40,26 @@ public sealed class RemoteBlurTests(RemoteBlurPair pair) : IClassFixture<RemoteB
     }
 
     [Fact]
+    public async Task A_busy_remote_service_is_retried_until_it_answers()
+    {
+        // The upstream's only slot is taken for 1.2 s; its queue timeout is 0.5 s, so the first call gets 503 + Retry-After.
+        var gate = pair.Upstream.Services.GetRequiredService<Panoramax.Server.Blur.BlurJobGate>();
+        var slot = await gate.EnterAsync(CancellationToken.None);
+        Assert.NotNull(slot);
+        var release = Task.Delay(1200).ContinueWith(_ => slot.Dispose(), TaskScheduler.Default);
+
+        await using var scope = pair.Services.CreateAsyncScope();
+        var blurrer = scope.ServiceProvider.GetRequiredService<IPictureBlurrer>();
+        using var input = new MemoryStream(await File.ReadAllBytesAsync(BlurRequests.Faces));
+        using var output = new MemoryStream();
+        var result = await blurrer.BlurAsync(input, output, isEquirectangular: false);
+        await release;
+
+        Assert.NotEmpty(result.Detections);
+        Assert.True(output.Length > 1000);
+    }
+
+    [Fact]
     public async Task The_instance_using_a_remote_service_serves_blur_through_it()
     {
         using var form = BlurRequests.Picture(await File.ReadAllBytesAsync(BlurRequests.Faces));
