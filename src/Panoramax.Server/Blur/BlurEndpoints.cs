@@ -194,8 +194,7 @@ public static class BlurEndpoints
         {
             using var header = Image.NewFromFile(path, access: Enums.Access.Sequential);
             pixels = (long)header.Width * header.Height;
-            equirectangular = header.Width == 2 * header.Height && header.Contains("xmp-data") && header.Get("xmp-data") is byte[] xmp
-                && System.Text.Encoding.UTF8.GetString(xmp).Contains("equirectangular", StringComparison.OrdinalIgnoreCase);
+            equirectangular = IsEquirectangular(header);
         }
         catch (VipsException ex)
         {
@@ -208,6 +207,10 @@ public static class BlurEndpoints
         }
         return equirectangular;
     }
+
+    internal static bool IsEquirectangular(Image header) =>
+        header.Width == 2 * header.Height && header.Contains("xmp-data") && header.Get("xmp-data") is byte[] xmp
+        && System.Text.Encoding.UTF8.GetString(xmp).Contains("equirectangular", StringComparison.OrdinalIgnoreCase);
 
     private static bool WantsMultipart(HttpRequest request) =>
         request.Headers.Accept.Any(a => a?.Contains("multipart/form-data", StringComparison.OrdinalIgnoreCase) == true);
