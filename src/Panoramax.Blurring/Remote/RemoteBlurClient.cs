@@ -29,6 +29,12 @@ public sealed class RemoteBlurClient : IPictureBlurrer
 
     public Uri BlurUrl => _blurUrl;
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// <paramref name="isEquirectangular"/> is not sent: the blurring API has no such field, services read it from
+    /// the picture's XMP. Failures of the service throw <see cref="RemoteBlurringException"/>, never a verdict on the
+    /// picture (a 400 from the service says so in its status code).
+    /// </remarks>
     public async Task<BlurResult> BlurAsync(Stream jpeg, Stream output, bool isEquirectangular, CancellationToken cancellationToken = default)
     {
         var total = Stopwatch.StartNew();
