@@ -49,6 +49,18 @@ public sealed class BlurringOptions
     /// <summary>Tiles inferred at the same time (each uses <see cref="IntraOpThreads"/>).</summary>
     public int TileParallelism { get; set; } = Math.Max(1, Environment.ProcessorCount);
 
+    /// <summary>
+    /// Base URL of another Panoramax (or SGBlur) blurring service; when set, pictures are sent to its
+    /// <c>POST {RemoteUrl}/blur/</c> instead of running the models here.
+    /// </summary>
+    public string? RemoteUrl { get; set; }
+
+    /// <summary>Time one remote call may take (a big picture on a busy service is slow); retries come on top.</summary>
+    public TimeSpan RemoteTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Retries of a failed remote call (5xx, timeout, network), with exponential backoff.</summary>
+    public int RemoteRetries { get; set; } = 3;
+
     public float ThresholdFor(string cls) => Thresholds.TryGetValue(cls, out var t) ? t : 0.5f;
 
     internal void Validate()

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.ResponseCompression;
 using Microsoft.Extensions.Options;
 using Panoramax.Federation.Signing;
 using Panoramax.Persistence;
+using Panoramax.Server.Blur;
 using Panoramax.Server.Configuration;
 using Panoramax.Server.Database;
 using Panoramax.Server.Http;
@@ -60,6 +61,7 @@ public static class PanoramaxApp
             return InstanceKeyStore.LoadOrCreate(o.DataPath("keys"));
         });
         services.AddPanoramaxStorage(builder.Configuration);
+        services.AddPanoramaxBlurring(builder.Configuration);
         // Runs before the server accepts requests: migrations, self row, first admin.
         services.AddHostedService<InstanceInitializer>();
         services.AddPanoramaxMap();
@@ -73,7 +75,7 @@ public static class PanoramaxApp
             .AllowCredentials()
             .AllowAnyHeader()
             .AllowAnyMethod()
-            .WithExposedHeaders("Location", "Content-Range", "Accept-Ranges", "ETag")));
+            .WithExposedHeaders("Location", "Content-Range", "Accept-Ranges", "ETag", BlurEndpoints.MetadataHeader, "Retry-After")));
         services.AddResponseCompression(o =>
         {
             o.EnableForHttps = true;
@@ -115,6 +117,8 @@ public static class PanoramaxApp
         api.MapVectorTiles();
         app.MapViewer();
         api.MapPictureFiles();
+        // The blurring API lives at the root, as on SGBlur: callers configure a base URL and add /blur/.
+        app.MapBlur();
 
         app.MapOpenApi("/api/docs/{documentName}.json");
         app.UseSwaggerUI(o =>
