@@ -109,16 +109,7 @@ public static class UserEndpoints
             : new JsonArray(withBox.Min(b => b.MinX), withBox.Min(b => b.MinY), withBox.Max(b => b.MaxX), withBox.Max(b => b.MaxY));
         var minT = rows.Where(r => r.MinCapturedAt is not null).Select(r => r.MinCapturedAt!.Value).DefaultIfEmpty().Min();
         var maxT = rows.Where(r => r.MaxCapturedAt is not null).Select(r => r.MaxCapturedAt!.Value).DefaultIfEmpty().Max();
-        var l = new JsonArray
-        {
-            StacCollectionJson.Link("root", links.Api("/api"), ApiJson.Json),
-            StacCollectionJson.Link("parent", links.Api("/api"), ApiJson.Json),
-            StacCollectionJson.Link("self", links.Base + request.Path + request.QueryString, ApiJson.Json),
-        };
-        foreach (var r in rows)
-        {
-            l.Add(ChildLink(r, links, owner));
-        }
+        var l = SequenceLinks(request, links, rows, owner);
         var body = new JsonObject
         {
             ["type"] = "Collection",
@@ -148,16 +139,7 @@ public static class UserEndpoints
         var (user, rows) = await UserSequencesAsync(id, request, current, db, "+created", ct);
         var viewer = current.Viewer;
         var owner = viewer.IsAdmin || viewer.AccountId == id;
-        var l = new JsonArray
-        {
-            StacCollectionJson.Link("root", links.Api("/api"), ApiJson.Json),
-            StacCollectionJson.Link("parent", links.Api("/api"), ApiJson.Json),
-            StacCollectionJson.Link("self", links.Base + request.Path + request.QueryString, ApiJson.Json),
-        };
-        foreach (var r in rows)
-        {
-            l.Add(ChildLink(r, links, owner));
-        }
+        var l = SequenceLinks(request, links, rows, owner);
         var body = new JsonObject
         {
             ["stac_version"] = "1.0.0",
@@ -199,6 +181,22 @@ public static class UserEndpoints
             ExtraParameters = extraParams,
         }, sort, null, limit, ct);
         return (user, rows);
+    }
+
+    /// <summary>root, parent, self, then one child link per sequence (with status and visibility for its owner).</summary>
+    private static JsonArray SequenceLinks(HttpRequest request, LinkBuilder links, IEnumerable<CollectionRow> rows, bool owner)
+    {
+        var l = new JsonArray
+        {
+            StacCollectionJson.Link("root", links.Api("/api"), ApiJson.Json),
+            StacCollectionJson.Link("parent", links.Api("/api"), ApiJson.Json),
+            StacCollectionJson.Link("self", links.Base + request.Path + request.QueryString, ApiJson.Json),
+        };
+        foreach (var r in rows)
+        {
+            l.Add(ChildLink(r, links, owner));
+        }
+        return l;
     }
 
     private static JsonObject ChildLink(CollectionRow r, LinkBuilder links, bool owner)
