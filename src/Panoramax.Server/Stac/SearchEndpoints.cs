@@ -107,7 +107,18 @@ public static class SearchEndpoints
         }
 
         var (order, point) = ParseOrder(s.SortBy, bbox, place);
-        var rows = await ItemQuery.ReadAsync(db, current.Viewer, new ItemFilter
+        List<ItemRow> rows;
+        try
+        {
+            rows = await ReadAsync();
+        }
+        catch (PostgresException e) when (intersects is not null && (e.SqlState == PostgresErrorCodes.InternalError || e.SqlState.StartsWith("22", StringComparison.Ordinal)))
+        {
+            // PostGIS is the judge of geometry validity (unclosed rings, too few points…).
+            throw ApiException.BadRequest($"intersects is not a valid geometry: {e.MessageText}", new { input = intersects });
+        }
+
+        Task<List<ItemRow>> ReadAsync() => ItemQuery.ReadAsync(db, current.Viewer, new ItemFilter
         {
             Ids = ids,
             SequenceIds = collections,
@@ -209,6 +220,19 @@ public static class SearchEndpoints
             {
                 throw ApiException.BadRequest("intersects must be a GeoJSON geometry (Point, LineString, Polygon or their Multi- forms) with coordinates", new { input = text });
             }
+            var problem = type switch
+            {
+                "Point" => Position(c),
+                "MultiPoint" => Each(c, Position),
+                "LineString" => Line(c),
+                "MultiLineString" => Each(c, Line),
+                "Polygon" => Polygon(c),
+                _ => Each(c, Polygon),
+            };
+            if (problem is not null)
+            {
+                throw ApiException.BadRequest($"intersects is not a valid {type}: {problem}", new { input = text });
+            }
             return root.GetRawText();
         }
         catch (JsonException e)
@@ -216,6 +240,22 @@ public static class SearchEndpoints
             throw ApiException.BadRequest("intersects is not valid GeoJSON", new { error = e.Message });
         }
     }
+
+    // GeoJSON shape checks (RFC 7946 §3.1): each returns what is wrong, or null.
+    private static string? Position(JsonElement p) =>
+        p.ValueKind == JsonValueKind.Array && p.GetArrayLength() is 2 or 3 && p.EnumerateArray().All(n => n.ValueKind == JsonValueKind.Number)
+            ? null : "a position must be [longitude, latitude]";
+
+    private static string? Each(JsonElement a, Func<JsonElement, string?> check) =>
+        a.ValueKind != JsonValueKind.Array ? "coordinates must be arrays" : a.EnumerateArray().Select(check).FirstOrDefault(p => p is not null);
+
+    private static string? Line(JsonElement l) =>
+        l.ValueKind == JsonValueKind.Array && l.GetArrayLength() < 2 ? "a line needs at least 2 positions" : Each(l, Position);
+
+    private static string? Polygon(JsonElement rings) => Each(rings, ring =>
+        ring.ValueKind != JsonValueKind.Array || ring.GetArrayLength() < 4 ? "a polygon ring needs at least 4 positions"
+        : Each(ring, Position) ?? (ring[0].GetRawText().Replace(" ", "", StringComparison.Ordinal) != ring[ring.GetArrayLength() - 1].GetRawText().Replace(" ", "", StringComparison.Ordinal)
+            ? "a polygon ring must end where it starts" : null));
 
     private static string? Scalar(JsonElement body, string name) =>
         body.TryGetProperty(name, out var v) ? v.ValueKind switch

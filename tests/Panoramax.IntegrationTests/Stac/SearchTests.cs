@@ -105,6 +105,8 @@ public class SearchTests(StacFixture f) : IClassFixture<StacFixture>
     [InlineData("place_position=1,1&place_fov_tolerance=1")]
     [InlineData("intersects=%7B%22type%22%3A%22Nope%22%7D")]
     [InlineData("intersects=not-json")]
+    [InlineData("intersects=%7B%22type%22%3A%22Polygon%22%2C%22coordinates%22%3A%5B%5B%5B0%2C0%5D%2C%5B1%2C1%5D%5D%5D%7D")]
+    [InlineData("intersects=%7B%22type%22%3A%22Point%22%2C%22coordinates%22%3A%5B%22a%22%5D%7D")]
     public async Task Bad_search_queries_are_400_with_a_message(string query)
     {
         using var response = await f.Http.GetAsync("/api/search?" + query);
