@@ -79,8 +79,16 @@ internal static class SearchBench
             var rows = await QueryLayerOnce(db.DataSource, b);
             query.Add(sw.Elapsed.TotalMilliseconds);
             sw.Restart();
-            var fc = Server.Stac.StacItemJson.FeatureCollection(rows.Select(r => Server.Stac.StacItemJson.Build(r, linkBuilder, "CC-BY-SA-4.0")), []);
-            _ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(fc, Server.Http.ApiJson.Options);
+            using (var buffer = new MemoryStream())
+            using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
+            {
+                writer.WriteStartArray();
+                foreach (var row in rows)
+                {
+                    Server.Stac.StacItemJson.Write(writer, row, linkBuilder, "CC-BY-SA-4.0");
+                }
+                writer.WriteEndArray();
+            }
             json.Add(sw.Elapsed.TotalMilliseconds);
         }
         await app.StopAsync();

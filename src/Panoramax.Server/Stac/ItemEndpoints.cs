@@ -32,7 +32,7 @@ public static class ItemEndpoints
         var rows = await ItemQuery.ReadAsync(db, viewer, new ItemFilter { Ids = [id], IncludeUnpublishedForOwner = true }, ItemOrder.Rank, 1, null, ct);
         var row = rows.FirstOrDefault() ?? throw ApiException.NotFound($"Picture {id} not found");
         var related = await ItemQuery.RelatedAsync(db, viewer, row, RelatedRadiusM, RelatedMaxHeadingDiff, ct);
-        return Results.Json(StacItemJson.Build(row, links, options.Value.Instance.LicenseId, related), ApiJson.Options, ApiJson.GeoJson);
+        return StacItemJson.Item(row, links, options.Value.Instance.LicenseId, related);
     }
 
     internal static async Task<IResult> ListAsync(Guid id, HttpRequest request, LinkBuilder links, CurrentViewer current, NpgsqlDataSource db, IOptions<PanoramaxOptions> options, CancellationToken ct)
@@ -100,8 +100,7 @@ public static class ItemEndpoints
                 l2.Add(StacCollectionJson.Link("last", Page(lastStart == 0 ? null : ranks[lastStart - 1]), ApiJson.GeoJson));
             }
         }
-        var fc = StacItemJson.FeatureCollection(rows.Select(r => StacItemJson.Build(r, links, license)), l2);
-        return Results.Json(fc, ApiJson.Options, ApiJson.GeoJson);
+        return StacItemJson.FeatureCollection(rows, links, license, l2);
     }
 
     private static int? OptionalInt(string? text, string name, int min)

@@ -134,9 +134,7 @@ public static class SearchEndpoints
         }, order, limit, point, ct);
 
         var license = options.Value.Instance.LicenseId;
-        var fc = StacItemJson.FeatureCollection(rows.Select(r => StacItemJson.Build(r, links, license)),
-            [StacCollectionJson.Link("root", links.Api("/api"), ApiJson.Json)]);
-        return Results.Json(fc, ApiJson.Options, ApiJson.GeoJson);
+        return StacItemJson.FeatureCollection(rows, links, license, [StacCollectionJson.Link("root", links.Api("/api"), ApiJson.Json)]);
     }
 
     private static (ItemOrder, (double, double)?) ParseOrder(string? sortBy, Bbox? bbox, PlaceFilter? place)

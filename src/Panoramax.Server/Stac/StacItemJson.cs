@@ -1,206 +1,299 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Panoramax.Persistence.Queries;
 using Panoramax.Server.Http;
 
 namespace Panoramax.Server.Stac;
 
-/// <summary>Builds the STAC Item of a picture exactly as GeoVisio shapes it (what the viewer and the harvester read).</summary>
+/// <summary>
+/// Writes the STAC Item of a picture exactly as GeoVisio shapes it (what the viewer and the harvester read).
+/// Items are streamed with a <see cref="Utf8JsonWriter"/>: search and item lists are the hottest answers, and
+/// EXIF/tags go out as the raw jsonb text PostgreSQL gave us, never parsed.
+/// </summary>
 public static class StacItemJson
 {
     public const string ViewExtension = "https://stac-extensions.github.io/view/v1.0.0/schema.json";
     public const string PerspectiveExtension = "https://stac-extensions.github.io/perspective-imagery/v1.0.0/schema.json";
     public const string TiledAssetsExtension = "https://stac-extensions.github.io/tiled-assets/v1.0.0/schema.json";
 
-    public static JsonObject Build(ItemRow row, LinkBuilder links, string instanceLicense, IReadOnlyList<Neighbour>? related = null)
+    public static void Write(Utf8JsonWriter w, ItemRow row, LinkBuilder links, string instanceLicense, IReadOnlyList<Neighbour>? related = null)
     {
         var is360 = row.Kind == "equirectangular";
+        var tiled = is360 && row.TileCols is not null && row.TileRows is not null;
         var id = row.Id;
         var license = row.License ?? instanceLicense;
-        var extensions = new JsonArray(ViewExtension, PerspectiveExtension);
-        if (is360 && row.TileCols is not null)
-        {
-            extensions.Add(TiledAssetsExtension);
-        }
+        var hd = links.Api($"/api/pictures/{id}/hd.jpg");
+        var thumb = links.Api($"/api/pictures/{id}/thumb.jpg");
 
-        var interior = new JsonObject();
-        AddIfNotNull(interior, "camera_manufacturer", row.CameraMake);
-        AddIfNotNull(interior, "camera_model", row.CameraModel);
-        AddIfNotNull(interior, "focal_length", row.FocalLength);
+        w.WriteStartObject();
+        w.WriteString("type", "Feature");
+        w.WriteString("stac_version", "1.0.0");
+        w.WriteStartArray("stac_extensions");
+        w.WriteStringValue(ViewExtension);
+        w.WriteStringValue(PerspectiveExtension);
+        if (tiled)
+        {
+            w.WriteStringValue(TiledAssetsExtension);
+        }
+        w.WriteEndArray();
+        w.WriteString("id", id);
+        w.WriteString("collection", row.SequenceId);
+        w.WritePropertyName("geometry");
+        WritePoint(w, row.Lon, row.Lat);
+        w.WriteStartArray("bbox");
+        w.WriteNumberValue(row.Lon);
+        w.WriteNumberValue(row.Lat);
+        w.WriteNumberValue(row.Lon);
+        w.WriteNumberValue(row.Lat);
+        w.WriteEndArray();
+
+        w.WriteStartObject("properties");
+        w.WriteString("datetime", StacTime.Utc(row.CapturedAt));
+        w.WriteString("datetimetz", row.UtcOffsetMinutes is { } off ? StacTime.InOffset(row.CapturedAt, TimeSpan.FromMinutes(off)) : StacTime.Utc(row.CapturedAt));
+        w.WriteString("created", StacTime.Utc(row.CreatedAt));
+        w.WriteString("updated", StacTime.Utc(row.UpdatedAt));
+        w.WriteString("license", license);
+        if (row.Heading is { } heading)
+        {
+            w.WriteNumber("view:azimuth", (int)Math.Round(heading) % 360);
+        }
+        if (row.Pitch is { } pitch)
+        {
+            w.WriteNumber("pers:pitch", pitch);
+        }
+        if (row.Roll is { } roll)
+        {
+            w.WriteNumber("pers:roll", roll);
+        }
+        w.WriteStartObject("pers:interior_orientation");
+        if (row.CameraMake is not null)
+        {
+            w.WriteString("camera_manufacturer", row.CameraMake);
+        }
+        if (row.CameraModel is not null)
+        {
+            w.WriteString("camera_model", row.CameraModel);
+        }
+        if (row.FocalLength is { } focal)
+        {
+            w.WriteNumber("focal_length", focal);
+        }
         if (is360)
         {
-            interior["field_of_view"] = 360;
+            w.WriteNumber("field_of_view", 360);
         }
         else if (row.FieldOfView is { } fov)
         {
-            interior["field_of_view"] = Math.Round(fov);
+            w.WriteNumber("field_of_view", Math.Round(fov));
         }
         if (row.Width > 0 && row.Height > 0)
         {
-            interior["sensor_array_dimensions"] = new JsonArray(row.Width, row.Height);
+            w.WriteStartArray("sensor_array_dimensions");
+            w.WriteNumberValue(row.Width);
+            w.WriteNumberValue(row.Height);
+            w.WriteEndArray();
         }
-
-        var hd = links.Api($"/api/pictures/{id}/hd.jpg");
-        var thumb = links.Api($"/api/pictures/{id}/thumb.jpg");
-        var props = new JsonObject
+        w.WriteEndObject();
+        w.WriteString("geovisio:status", row.Status);
+        w.WriteString("geovisio:visibility", row.Visibility);
+        w.WriteString("geovisio:producer", row.AccountName);
+        w.WriteNumber("geovisio:rank_in_collection", row.Rank);
+        w.WriteString("geovisio:image", hd);
+        w.WriteString("geovisio:thumbnail", thumb);
+        w.WriteString("original_file:name", row.OriginalFileName);
+        w.WriteNumber("original_file:size", row.OriginalFileSize);
+        if (row.HorizontalPixelDensity is { } density)
         {
-            ["datetime"] = StacTime.Utc(row.CapturedAt),
-            ["datetimetz"] = row.UtcOffsetMinutes is { } off ? StacTime.InOffset(row.CapturedAt, TimeSpan.FromMinutes(off)) : StacTime.Utc(row.CapturedAt),
-            ["created"] = StacTime.Utc(row.CreatedAt),
-            ["updated"] = StacTime.Utc(row.UpdatedAt),
-            ["license"] = license,
-        };
-        if (row.Heading is { } heading)
-        {
-            props["view:azimuth"] = (int)Math.Round(heading) % 360;
+            w.WriteNumber("panoramax:horizontal_pixel_density", density);
         }
-        AddIfNotNull(props, "pers:pitch", row.Pitch);
-        AddIfNotNull(props, "pers:roll", row.Roll);
-        props["pers:interior_orientation"] = interior;
-        props["geovisio:status"] = row.Status;
-        props["geovisio:visibility"] = row.Visibility;
-        props["geovisio:producer"] = row.AccountName;
-        props["geovisio:rank_in_collection"] = row.Rank;
-        props["geovisio:image"] = hd;
-        props["geovisio:thumbnail"] = thumb;
-        props["original_file:name"] = row.OriginalFileName;
-        props["original_file:size"] = row.OriginalFileSize;
-        AddIfNotNull(props, "panoramax:horizontal_pixel_density", row.HorizontalPixelDensity);
         if (row.GpsAccuracy is { } acc)
         {
-            props["quality:horizontal_accuracy"] = Math.Round(acc, 1);
+            w.WriteNumber("quality:horizontal_accuracy", Math.Round(acc, 1));
         }
-        props["exif"] = JsonNode.Parse(row.ExifJson) ?? new JsonObject();
-        props["semantics"] = JsonNode.Parse(row.SemanticsJson) ?? new JsonArray();
-        props["annotations"] = new JsonArray();
-        props["collection"] = new JsonObject { ["semantics"] = JsonNode.Parse(row.SequenceSemanticsJson) ?? new JsonArray() };
-        props["providers"] = new JsonArray(new JsonObject { ["name"] = row.AccountName, ["roles"] = new JsonArray("producer"), ["id"] = row.AccountId.ToString() });
-        if (is360 && row.TileCols is { } cols && row.TileRows is { } rows)
+        w.WritePropertyName("exif");
+        w.WriteRawValue(row.ExifJson, skipInputValidation: true);
+        w.WritePropertyName("semantics");
+        w.WriteRawValue(row.SemanticsJson, skipInputValidation: true);
+        w.WriteStartArray("annotations");
+        w.WriteEndArray();
+        w.WriteStartObject("collection");
+        w.WritePropertyName("semantics");
+        w.WriteRawValue(row.SequenceSemanticsJson, skipInputValidation: true);
+        w.WriteEndObject();
+        w.WriteStartArray("providers");
+        w.WriteStartObject();
+        w.WriteString("name", row.AccountName);
+        w.WriteStartArray("roles");
+        w.WriteStringValue("producer");
+        w.WriteEndArray();
+        w.WriteString("id", row.AccountId);
+        w.WriteEndObject();
+        w.WriteEndArray();
+        if (tiled)
         {
-            props["tiles:tile_matrix_sets"] = new JsonObject
-            {
-                ["geovisio"] = new JsonObject
-                {
-                    ["type"] = "TileMatrixSetType",
-                    ["title"] = "GeoVisio tile matrix for picture " + id,
-                    ["identifier"] = "geovisio-" + id,
-                    ["tileMatrix"] = new JsonArray(new JsonObject
-                    {
-                        ["type"] = "TileMatrixType",
-                        ["identifier"] = "0",
-                        ["scaleDenominator"] = 1,
-                        ["topLeftCorner"] = new JsonArray(0, 0),
-                        ["tileWidth"] = row.Width / cols,
-                        ["tileHeight"] = row.Height / rows,
-                        ["matrixWidth"] = cols,
-                        ["matrixHeight"] = rows,
-                    }),
-                },
-            };
+            var cols = row.TileCols!.Value;
+            var rows = row.TileRows!.Value;
+            w.WriteStartObject("tiles:tile_matrix_sets");
+            w.WriteStartObject("geovisio");
+            w.WriteString("type", "TileMatrixSetType");
+            w.WriteString("title", "GeoVisio tile matrix for picture " + id);
+            w.WriteString("identifier", "geovisio-" + id);
+            w.WriteStartArray("tileMatrix");
+            w.WriteStartObject();
+            w.WriteString("type", "TileMatrixType");
+            w.WriteString("identifier", "0");
+            w.WriteNumber("scaleDenominator", 1);
+            w.WriteStartArray("topLeftCorner");
+            w.WriteNumberValue(0);
+            w.WriteNumberValue(0);
+            w.WriteEndArray();
+            w.WriteNumber("tileWidth", row.Width / cols);
+            w.WriteNumber("tileHeight", row.Height / rows);
+            w.WriteNumber("matrixWidth", cols);
+            w.WriteNumber("matrixHeight", rows);
+            w.WriteEndObject();
+            w.WriteEndArray();
+            w.WriteEndObject();
+            w.WriteEndObject();
         }
+        w.WriteEndObject();
 
-        var assets = new JsonObject
+        w.WriteStartObject("assets");
+        WriteAsset(w, "hd", hd, "Highest resolution picture", "data");
+        WriteAsset(w, "sd", links.Api($"/api/pictures/{id}/sd.jpg"), "High resolution picture", "visual");
+        WriteAsset(w, "thumb", thumb, "Picture thumbnail", "thumbnail");
+        w.WriteEndObject();
+        if (tiled)
         {
-            ["hd"] = Asset(hd, "Highest resolution picture", "data"),
-            ["sd"] = Asset(links.Api($"/api/pictures/{id}/sd.jpg"), "High resolution picture", "visual"),
-            ["thumb"] = Asset(thumb, "Picture thumbnail", "thumbnail"),
-        };
+            w.WriteStartObject("asset_templates");
+            w.WriteStartObject("tiles");
+            w.WriteString("title", "HD tiled picture");
+            w.WriteString("href", links.Api($"/api/pictures/{id}/tiled/{{TileCol}}_{{TileRow}}.jpg"));
+            w.WriteStartArray("roles");
+            w.WriteStringValue("data");
+            w.WriteEndArray();
+            w.WriteString("type", "image/jpeg");
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
 
         var collectionUrl = links.Api($"/api/collections/{row.SequenceId}");
-        var linkArray = new JsonArray
-        {
-            Link("root", links.Api("/api"), ApiJson.Json, "Instance catalog"),
-            Link("parent", collectionUrl, ApiJson.Json, "Sequence"),
-            Link("collection", collectionUrl, ApiJson.Json, "Sequence"),
-            Link("self", links.Api($"/api/collections/{row.SequenceId}/items/{id}"), ApiJson.GeoJson),
-            Link("license", $"https://spdx.org/licenses/{license}.html", "text/html", license),
-        };
+        w.WriteStartArray("links");
+        WriteLink(w, "root", links.Api("/api"), ApiJson.Json, "Instance catalog");
+        WriteLink(w, "parent", collectionUrl, ApiJson.Json, "Sequence");
+        WriteLink(w, "collection", collectionUrl, ApiJson.Json, "Sequence");
+        WriteLink(w, "self", links.Api($"/api/collections/{row.SequenceId}/items/{id}"), ApiJson.GeoJson);
+        WriteLink(w, "license", $"https://spdx.org/licenses/{license}.html", "text/html", license);
         if (row.Prev is { } prev)
         {
-            linkArray.Add(NeighbourLink("prev", prev, links));
+            WriteNeighbour(w, "prev", prev, links, withDate: false);
         }
         if (row.Next is { } next)
         {
-            linkArray.Add(NeighbourLink("next", next, links));
+            WriteNeighbour(w, "next", next, links, withDate: false);
         }
         foreach (var r in related ?? [])
         {
-            var l = NeighbourLink("related", r, links);
-            l["datetime"] = StacTime.Utc(r.CapturedAt);
-            linkArray.Add(l);
+            WriteNeighbour(w, "related", r, links, withDate: true);
         }
-
-        var item = new JsonObject
-        {
-            ["type"] = "Feature",
-            ["stac_version"] = "1.0.0",
-            ["stac_extensions"] = extensions,
-            ["id"] = id.ToString(),
-            ["collection"] = row.SequenceId.ToString(),
-            ["geometry"] = Point(row.Lon, row.Lat),
-            ["bbox"] = new JsonArray(row.Lon, row.Lat, row.Lon, row.Lat),
-            ["properties"] = props,
-            ["assets"] = assets,
-            ["links"] = linkArray,
-        };
-        if (is360 && row.TileCols is not null)
-        {
-            item["asset_templates"] = new JsonObject
-            {
-                ["tiles"] = new JsonObject
-                {
-                    ["title"] = "HD tiled picture",
-                    ["href"] = links.Api($"/api/pictures/{id}/tiled/{{TileCol}}_{{TileRow}}.jpg"),
-                    ["roles"] = new JsonArray("data"),
-                    ["type"] = "image/jpeg",
-                },
-            };
-        }
-        return item;
+        w.WriteEndArray();
+        w.WriteEndObject();
     }
 
-    private static JsonObject Asset(string href, string title, string role) => new()
+    private static void WriteAsset(Utf8JsonWriter w, string name, string href, string title, string role)
     {
-        ["title"] = title,
-        ["description"] = title,
-        ["roles"] = new JsonArray(role),
-        ["type"] = "image/jpeg",
-        ["href"] = href,
-    };
+        w.WriteStartObject(name);
+        w.WriteString("title", title);
+        w.WriteString("description", title);
+        w.WriteStartArray("roles");
+        w.WriteStringValue(role);
+        w.WriteEndArray();
+        w.WriteString("type", "image/jpeg");
+        w.WriteString("href", href);
+        w.WriteEndObject();
+    }
 
-    private static JsonObject Link(string rel, string href, string type, string? title = null)
+    private static void WriteLink(Utf8JsonWriter w, string rel, string href, string type, string? title = null)
     {
-        var l = new JsonObject { ["rel"] = rel, ["href"] = href, ["type"] = type };
+        w.WriteStartObject();
+        w.WriteString("rel", rel);
+        w.WriteString("href", href);
+        w.WriteString("type", type);
         if (title is not null)
         {
-            l["title"] = title;
+            w.WriteString("title", title);
         }
-        return l;
+        w.WriteEndObject();
     }
 
-    private static JsonObject NeighbourLink(string rel, Neighbour n, LinkBuilder links) => new()
+    private static void WriteNeighbour(Utf8JsonWriter w, string rel, Neighbour n, LinkBuilder links, bool withDate)
     {
-        ["rel"] = rel,
-        ["type"] = ApiJson.GeoJson,
-        ["id"] = n.Id.ToString(),
-        ["geometry"] = Point(n.Lon, n.Lat),
-        ["href"] = links.Api($"/api/collections/{n.SequenceId}/items/{n.Id}"),
-    };
-
-    public static JsonObject Point(double lon, double lat) => new() { ["type"] = "Point", ["coordinates"] = new JsonArray(lon, lat) };
-
-    private static void AddIfNotNull<T>(JsonObject o, string key, T? value)
-    {
-        if (value is not null)
+        w.WriteStartObject();
+        w.WriteString("rel", rel);
+        w.WriteString("type", ApiJson.GeoJson);
+        w.WriteString("id", n.Id);
+        w.WritePropertyName("geometry");
+        WritePoint(w, n.Lon, n.Lat);
+        w.WriteString("href", links.Api($"/api/collections/{n.SequenceId}/items/{n.Id}"));
+        if (withDate)
         {
-            o[key] = JsonValue.Create(value);
+            w.WriteString("datetime", StacTime.Utc(n.CapturedAt));
         }
+        w.WriteEndObject();
     }
 
-    /// <summary>A FeatureCollection of items.</summary>
-    public static JsonObject FeatureCollection(IEnumerable<JsonObject> features, JsonArray links) => new()
+    private static void WritePoint(Utf8JsonWriter w, double lon, double lat)
     {
-        ["type"] = "FeatureCollection",
-        ["features"] = new JsonArray([.. features]),
-        ["links"] = links,
-    };
+        w.WriteStartObject();
+        w.WriteString("type", "Point");
+        w.WriteStartArray("coordinates");
+        w.WriteNumberValue(lon);
+        w.WriteNumberValue(lat);
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = ApiJson.Options.Encoder };
+
+    /// <summary>One item as a geo+json answer.</summary>
+    public static IResult Item(ItemRow row, LinkBuilder links, string license, IReadOnlyList<Neighbour>? related) =>
+        new StreamedJson((w, _) =>
+        {
+            Write(w, row, links, license, related);
+            return Task.CompletedTask;
+        });
+
+    /// <summary>A FeatureCollection of items with the given links, streamed.</summary>
+    public static IResult FeatureCollection(IReadOnlyList<ItemRow> rows, LinkBuilder links, string license, JsonArray collectionLinks) =>
+        new StreamedJson(async (w, ct) =>
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "FeatureCollection");
+            w.WriteStartArray("features");
+            foreach (var row in rows)
+            {
+                Write(w, row, links, license);
+                // Hand full buffers to the connection so a 10,000-item page is never held whole in memory.
+                if (w.BytesPending > 64 * 1024)
+                {
+                    await w.FlushAsync(ct);
+                }
+            }
+            w.WriteEndArray();
+            w.WritePropertyName("links");
+            collectionLinks.WriteTo(w);
+            w.WriteEndObject();
+        });
+
+    /// <summary>Writes straight into the response body (flushing as the buffer fills), as application/geo+json.</summary>
+    private sealed class StreamedJson(Func<Utf8JsonWriter, CancellationToken, Task> write) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext context)
+        {
+            context.Response.ContentType = ApiJson.GeoJson;
+            await using var w = new Utf8JsonWriter(context.Response.BodyWriter, WriterOptions);
+            await write(w, context.RequestAborted);
+            await w.FlushAsync(context.RequestAborted);
+        }
+    }
 }
