@@ -8,4 +8,8 @@ bash "$ROOT/scripts/setup.sh"
 cd "$ROOT"
 dotnet build src/Panoramax.Server -c Release -v quiet -nologo
 export Panoramax__DataDirectory="${Panoramax__DataDirectory:-$ROOT/var}"
+# Blurring models: the shared folder beside the clone when there is one (see README, "Blurring models").
+if [ -z "${Panoramax__Blurring__ModelDirectory:-}" ] && [ -d "$ROOT/../shared/models" ]; then
+  export Panoramax__Blurring__ModelDirectory="$(cd "$ROOT/../shared/models" && pwd)"
+fi
 exec dotnet src/Panoramax.Server/bin/Release/net10.0/panoramax.dll "$@"
