@@ -15,7 +15,7 @@ internal static class BlurEval
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var shared = SharedDir();
+        var shared = BenchPaths.SharedDir();
         var options = new BlurringOptions { ModelDirectory = Path.Combine(shared, "models") };
         ApplyArgs(options, args);
         using var blurrer = new PictureBlurrer(options);
@@ -134,21 +134,5 @@ internal static class BlurEval
                 default: throw new ArgumentException($"unknown blur-eval option {kv[0]}");
             }
         }
-    }
-
-    private static string SharedDir()
-    {
-        if (Environment.GetEnvironmentVariable("PANORAMAX_SHARED_DIR") is { Length: > 0 } env)
-        {
-            return env;
-        }
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Panoramax.sln")))
-            {
-                return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared"));
-            }
-        }
-        throw new InvalidOperationException("shared folder not found: set PANORAMAX_SHARED_DIR");
     }
 }

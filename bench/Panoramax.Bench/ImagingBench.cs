@@ -16,7 +16,7 @@ internal static class ImagingBench
 
     public static async Task<int> RunAsync()
     {
-        var shared = SharedDir();
+        var shared = BenchPaths.SharedDir();
         var pano = Path.Combine(shared, "data", "f-360-gopro-max", "GSAG2002.JPG");
         var work = Directory.CreateTempSubdirectory("panoramax-bench-imaging-").FullName;
         try
@@ -195,21 +195,5 @@ internal static class ImagingBench
     {
         using var image = Image.NewFromFile(path);
         return $"{image.Width}x{image.Height} ({image.Width * (long)image.Height / 1e6:F0} MP)";
-    }
-
-    private static string SharedDir()
-    {
-        if (Environment.GetEnvironmentVariable("PANORAMAX_SHARED_DIR") is { Length: > 0 } env)
-        {
-            return env;
-        }
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Panoramax.sln")))
-            {
-                return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared"));
-            }
-        }
-        throw new InvalidOperationException("set PANORAMAX_SHARED_DIR");
     }
 }
