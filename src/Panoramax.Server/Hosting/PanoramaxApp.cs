@@ -10,6 +10,7 @@ using Panoramax.Server.Http;
 using Panoramax.Server.Map;
 using Panoramax.Server.Pictures;
 using Panoramax.Server.Stac;
+using Panoramax.Server.Reports;
 using Panoramax.Server.Users;
 using Panoramax.Server.Startup;
 using Panoramax.Storage;
@@ -113,6 +114,7 @@ public static class PanoramaxApp
         api.MapItems();
         api.MapSearch();
         api.MapUsers();
+        api.MapReports();
         api.MapHealth();
         api.MapVectorTiles();
         app.MapViewer();
