@@ -105,8 +105,7 @@ public static class ItemQuery
         {
             // Cheap index pre-filter on a degree box, then the exact geodesic distance and the facing test
             // (360° pictures see everything).
-            var degLat = place.MaxDistanceM / 110_540.0;
-            var degLon = place.MaxDistanceM / (111_320.0 * Math.Max(0.01, Math.Cos(place.Lat * Math.PI / 180)));
+            var (degLon, degLat) = SqlConditions.DegreesAround(place.Lat, place.MaxDistanceM);
             where.Add("""
                 p.location && ST_MakeEnvelope(@plon - @pdlon, @plat - @pdlat, @plon + @pdlon, @plat + @pdlat, 4326)
                 AND ST_Distance(p.location::geography, ST_SetSRID(ST_MakePoint(@plon, @plat), 4326)::geography) BETWEEN @pmin AND @pmax
@@ -252,8 +251,7 @@ public static class ItemQuery
         var p = cmd.Parameters;
         var visible = VisibilitySql.Predicate("n", viewer, p);
         var seqVisible = VisibilitySql.Predicate("s", viewer, p);
-        var degLat = radiusM / 110_540.0;
-        var degLon = radiusM / (111_320.0 * Math.Max(0.01, Math.Cos(item.Lat * Math.PI / 180)));
+        var (degLon, degLat) = SqlConditions.DegreesAround(item.Lat, radiusM);
         cmd.CommandText = $"""
             SELECT DISTINCT ON (n.sequence_id) n.id, n.sequence_id, ST_X(n.location), ST_Y(n.location), n.captured_at
             FROM pictures n JOIN sequences s ON s.id = n.sequence_id
