@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Panoramax.Domain.Accounts;
 using Panoramax.Domain.Federation;
 using Panoramax.Domain.Instances;
+using Panoramax.Domain.Jobs;
 using Panoramax.Domain.Pictures;
 using Panoramax.Domain.Reports;
 using Panoramax.Domain.Sequences;
@@ -19,6 +20,7 @@ public sealed class PanoramaxDbContext(DbContextOptions<PanoramaxDbContext> opti
     public DbSet<UploadSetFile> UploadSetFiles => Set<UploadSetFile>();
     public DbSet<Report> Reports => Set<Report>();
     public DbSet<ChangeLogEntry> ChangeLog => Set<ChangeLogEntry>();
+    public DbSet<BackgroundJob> Jobs => Set<BackgroundJob>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
