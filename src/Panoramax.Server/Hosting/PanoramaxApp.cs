@@ -1,7 +1,10 @@
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.ResponseCompression;
 using Microsoft.Extensions.Options;
+using Panoramax.Auth;
+using Panoramax.Domain.Visibility;
 using Panoramax.Federation.Signing;
+using Panoramax.Server.Accounts;
 using Panoramax.Persistence;
 using Panoramax.Server.Blur;
 using Panoramax.Server.Configuration;
@@ -53,7 +56,9 @@ public static class PanoramaxApp
         services.AddScoped<LinkBuilder>();
         services.AddScoped<CurrentViewer>();
         services.AddSingleton<ConformanceRegistry>();
-        services.AddSingleton<AuthFeature>();
+        services.AddSingleton(sp => new AuthFeature { Enabled = sp.GetRequiredService<IOptions<AuthOptions>>().Value.Enabled });
+        var dataOptions = builder.Configuration.GetSection(PanoramaxOptions.Section).Get<PanoramaxOptions>() ?? new PanoramaxOptions();
+        services.AddPanoramaxAuth(builder.Configuration, dataOptions.DataPath("keys"));
 
         services.AddPanoramaxPersistence(_ => PersistenceExtensions.BuildPanoramaxDataSource(connectionString));
         services.AddSingleton(sp =>
@@ -105,6 +110,16 @@ public static class PanoramaxApp
         app.UseApiErrors();
         app.UseResponseCompression();
         app.UseCors();
+        app.UsePanoramaxAuth();
+        // Routes take the caller from CurrentViewer; the auth middleware has just identified them.
+        app.Use((context, next) =>
+        {
+            if (context.Account() is { } account)
+            {
+                context.RequestServices.GetRequiredService<CurrentViewer>().Viewer = Viewer.Account(account.Id, account.IsAdmin);
+            }
+            return next(context);
+        });
         app.UseDefaultApiCaching();
 
         var api = app.MapGroup("/api").WithTags("Panoramax");
@@ -113,7 +128,9 @@ public static class PanoramaxApp
         api.MapCollections();
         api.MapItems();
         api.MapSearch();
+        api.MapMe();
         api.MapUsers();
+        api.MapAuth();
         api.MapReports();
         api.MapHealth();
         api.MapVectorTiles();
