@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.ResponseCompression;
 using Microsoft.Extensions.Options;
 using Panoramax.Federation.Signing;
+using Panoramax.Jobs;
 using Panoramax.Persistence;
 using Panoramax.Server.Blur;
 using Panoramax.Server.Configuration;
@@ -66,6 +67,8 @@ public static class PanoramaxApp
         // Runs before the server accepts requests: migrations, self row, first admin.
         services.AddHostedService<InstanceInitializer>();
         services.AddPanoramaxMap();
+        // Processing, dispatch, publication; the worker itself runs unless the role is api or aggregator.
+        services.AddPanoramaxJobs(builder.Configuration);
 
         services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -108,6 +111,12 @@ public static class PanoramaxApp
         app.UseDefaultApiCaching();
 
         var api = app.MapGroup("/api").WithTags("Panoramax");
+        if (app.Services.GetRequiredService<IOptions<PanoramaxOptions>>().Value.Role == InstanceRole.Worker)
+        {
+            // A worker process only runs jobs; health lets an orchestrator watch it.
+            api.MapHealth();
+            return;
+        }
         api.MapLanding();
         api.MapInstanceConfiguration();
         api.MapCollections();
