@@ -45,6 +45,10 @@ public sealed class JobWorker : BackgroundService
     {
         // Let the host finish starting (migrations run in a hosted service registered before us).
         await Task.Yield();
+        if (Processing.PictureProcessor.RemoveLeftovers() is > 0 and var removed)
+        {
+            _logger.LogInformation("Removed {Count} temporary folders left by killed workers", removed);
+        }
         _logger.LogInformation("Job worker {WorkerId} started: {Concurrency} at a time, kinds {Kinds}", WorkerId, _options.Concurrency, string.Join(", ", _handlerTypes.Keys));
         var listener = ListenAsync(stoppingToken);
         var running = new List<Task>();

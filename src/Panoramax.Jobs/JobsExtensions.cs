@@ -26,7 +26,7 @@ public static class JobsExtensions
         services.AddOptions<PipelineBlurOptions>().BindConfiguration(PipelineBlurOptions.Section);
         services.AddOptions<DispatchDefaults>().BindConfiguration(DispatchDefaults.Section);
 
-        services.TryAddSingleton(_ => new DerivativeRenderer());
+        services.TryAddSingleton(_ => new DerivativeRenderer(PictureProcessor.RendererTempDirectory));
         services.TryAddSingleton<BlurAvailability>();
         services.TryAddScoped<PictureProcessor>();
         services.TryAddScoped<PicturePublisher>();

@@ -29,7 +29,7 @@ public sealed class PictureProcessor(IBlobStore store, IPictureBlurrer blurrer, 
     public async Task<ProcessedFiles> ProcessAsync(ProcessRequest request, CancellationToken ct)
     {
         var id = request.PictureId;
-        var work = Directory.CreateTempSubdirectory("panoramax-job-");
+        var work = Directory.CreateTempSubdirectory(WorkPrefix);
         try
         {
             var raw = Path.Combine(work.FullName, "raw.jpg");
@@ -91,6 +91,49 @@ public sealed class PictureProcessor(IBlobStore store, IPictureBlurrer blurrer, 
         finally
         {
             work.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>Temporary folders are named after the process, so leftovers of a killed one can be recognised.</summary>
+    internal static readonly string WorkPrefix = $"panoramax-job-{Environment.ProcessId}-";
+
+    /// <summary>Where libvips' tiler writes (under the same per-process name).</summary>
+    internal static string RendererTempDirectory => Path.Combine(Path.GetTempPath(), WorkPrefix + "tiles");
+
+    /// <summary>Deletes the temporary folders of processes that no longer exist (killed in the middle of a job).</summary>
+    public static int RemoveLeftovers()
+    {
+        var removed = 0;
+        foreach (var dir in Directory.EnumerateDirectories(Path.GetTempPath(), "panoramax-job-*"))
+        {
+            var parts = Path.GetFileName(dir).Split('-');
+            if (parts.Length < 4 || !int.TryParse(parts[2], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var pid)
+                || pid == Environment.ProcessId || IsAlive(pid))
+            {
+                continue;
+            }
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+                removed++;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+        return removed;
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var p = System.Diagnostics.Process.GetProcessById(pid);
+            return !p.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
         }
     }
 
