@@ -5,6 +5,7 @@ using Panoramax.Auth;
 using Panoramax.Domain.Visibility;
 using Panoramax.Federation.Signing;
 using Panoramax.Server.Accounts;
+using Panoramax.Jobs;
 using Panoramax.Persistence;
 using Panoramax.Server.Blur;
 using Panoramax.Server.Configuration;
@@ -71,6 +72,8 @@ public static class PanoramaxApp
         // Runs before the server accepts requests: migrations, self row, first admin.
         services.AddHostedService<InstanceInitializer>();
         services.AddPanoramaxMap();
+        // Processing, dispatch, publication; the worker itself runs unless the role is api or aggregator.
+        services.AddPanoramaxJobs(builder.Configuration);
 
         services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -123,6 +126,12 @@ public static class PanoramaxApp
         app.UseDefaultApiCaching();
 
         var api = app.MapGroup("/api").WithTags("Panoramax");
+        if (app.Services.GetRequiredService<IOptions<PanoramaxOptions>>().Value.Role == InstanceRole.Worker)
+        {
+            // A worker process only runs jobs; health lets an orchestrator watch it.
+            api.MapHealth();
+            return;
+        }
         api.MapLanding();
         api.MapInstanceConfiguration();
         api.MapCollections();

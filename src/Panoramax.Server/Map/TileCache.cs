@@ -45,6 +45,9 @@ public sealed class TileCache(IOptions<MapOptions> options) : IDisposable
         }
     }
 
+    /// <summary>Forgets every cached tile (after a publication, so new pictures show at once).</summary>
+    public void Clear() => _cache.Clear();
+
     public static Entry Make(byte[] body) =>
         new(body, $"\"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(body).AsSpan(0, 12))}\"");
 
