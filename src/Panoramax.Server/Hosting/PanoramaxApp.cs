@@ -13,6 +13,7 @@ using Panoramax.Server.Stac;
 using Panoramax.Server.Reports;
 using Panoramax.Server.Users;
 using Panoramax.Server.Startup;
+using Panoramax.Server.Uploads;
 using Panoramax.Storage;
 
 namespace Panoramax.Server.Hosting;
@@ -66,6 +67,7 @@ public static class PanoramaxApp
         // Runs before the server accepts requests: migrations, self row, first admin.
         services.AddHostedService<InstanceInitializer>();
         services.AddPanoramaxMap();
+        services.AddPanoramaxUploads();
 
         services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -115,9 +117,12 @@ public static class PanoramaxApp
         api.MapSearch();
         api.MapUsers();
         api.MapReports();
+        api.MapUploadSets();
+        api.MapLegacyUpload();
         api.MapHealth();
         api.MapVectorTiles();
         app.MapViewer();
+        app.MapUploadPage();
         api.MapPictureFiles();
         // The blurring API lives at the root, as on SGBlur: callers configure a base URL and add /blur/.
         app.MapBlur();

@@ -70,6 +70,11 @@ public sealed class AuthOptions
 {
     public bool RegistrationIsOpen { get; set; } = true;
     public bool EnforceTosAcceptance { get; set; }
+    /// <summary>
+    /// GeoVisio's API_FORCE_AUTH_ON_UPLOAD: when false, anonymous callers may upload and their data belongs to the
+    /// instance's default account (anyone can then manage it, as on GeoVisio).
+    /// </summary>
+    public bool ForceAuthOnUpload { get; set; } = true;
 }
 
 /// <summary>Instance defaults for sequence dispatch (GeoVisio 2.10+ values).</summary>
