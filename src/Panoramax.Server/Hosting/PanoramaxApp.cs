@@ -17,6 +17,7 @@ using Panoramax.Server.Stac;
 using Panoramax.Server.Reports;
 using Panoramax.Server.Users;
 using Panoramax.Server.Startup;
+using Panoramax.Server.Uploads;
 using Panoramax.Storage;
 
 namespace Panoramax.Server.Hosting;
@@ -74,6 +75,7 @@ public static class PanoramaxApp
         services.AddPanoramaxMap();
         // Processing, dispatch, publication; the worker itself runs unless the role is api or aggregator.
         services.AddPanoramaxJobs(builder.Configuration);
+        services.AddPanoramaxUploads();
 
         services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -141,9 +143,12 @@ public static class PanoramaxApp
         api.MapUsers();
         api.MapAuth();
         api.MapReports();
+        api.MapUploadSets();
+        api.MapLegacyUpload();
         api.MapHealth();
         api.MapVectorTiles();
         app.MapViewer();
+        app.MapUploadPage();
         api.MapPictureFiles();
         // The blurring API lives at the root, as on SGBlur: callers configure a base URL and add /blur/.
         app.MapBlur();
