@@ -65,8 +65,9 @@ public sealed class JobWorker : BackgroundService
                     {
                         claimed = await _store.ClaimAsync(WorkerId, free, _handlerTypes.Keys, _options.LeaseDuration, stoppingToken);
                     }
-                    catch (Exception e) when (e is NpgsqlException or TimeoutException)
+                    catch (Exception e) when (e is not OperationCanceledException)
                     {
+                        // The database is away (restart, network): the worker waits for it rather than stopping the host.
                         _logger.LogWarning("Claiming jobs failed ({Error}); trying again in {Delay}", e.Message, _options.PollInterval);
                     }
                     foreach (var job in claimed)

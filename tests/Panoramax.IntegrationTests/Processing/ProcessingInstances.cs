@@ -79,3 +79,13 @@ public sealed class MissingModelsInstance : WorkerInstance
         new("Panoramax:Jobs:BlurUnavailableRetryDelay", "00:10:00"),
     ];
 }
+
+/// <summary>Role worker: jobs only, HTTP answers nothing but health.</summary>
+public sealed class WorkerRoleInstance : WorkerInstance
+{
+    protected override IEnumerable<KeyValuePair<string, string>> WorkerSettings =>
+    [
+        new("Panoramax:Role", "worker"),
+        new("Panoramax:Blurring:Enabled", "false"),
+    ];
+}
