@@ -57,8 +57,6 @@ public static class PanoramaxApp
         services.AddScoped<CurrentViewer>();
         services.AddSingleton<ConformanceRegistry>();
         services.AddSingleton(sp => new AuthFeature { Enabled = sp.GetRequiredService<IOptions<AuthOptions>>().Value.Enabled });
-        var dataOptions = builder.Configuration.GetSection(PanoramaxOptions.Section).Get<PanoramaxOptions>() ?? new PanoramaxOptions();
-        services.AddPanoramaxAuth(builder.Configuration, dataOptions.DataPath("keys"));
 
         services.AddPanoramaxPersistence(_ => PersistenceExtensions.BuildPanoramaxDataSource(connectionString));
         services.AddSingleton(sp =>
@@ -70,6 +68,9 @@ public static class PanoramaxApp
         services.AddPanoramaxBlurring(builder.Configuration);
         // Runs before the server accepts requests: migrations, self row, first admin.
         services.AddHostedService<InstanceInitializer>();
+        // After the initializer: auth registers OAuth clients at start-up, once the schema exists.
+        var dataOptions = builder.Configuration.GetSection(PanoramaxOptions.Section).Get<PanoramaxOptions>() ?? new PanoramaxOptions();
+        services.AddPanoramaxAuth(builder.Configuration, dataOptions.DataPath("keys"));
         services.AddPanoramaxMap();
 
         services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
@@ -131,6 +132,7 @@ public static class PanoramaxApp
         api.MapMe();
         api.MapUsers();
         api.MapAuth();
+        app.MapPanoramaxOAuth();
         api.MapReports();
         api.MapHealth();
         api.MapVectorTiles();
