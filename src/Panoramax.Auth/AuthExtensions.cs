@@ -4,7 +4,9 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Routing;
 using Panoramax.Auth.Local;
+using Panoramax.Auth.OAuth;
 using Panoramax.Auth.Sessions;
 using Panoramax.Auth.Tokens;
 
@@ -40,9 +42,22 @@ public static class AuthExtensions
             o.Events.OnRedirectToLogin = c => { c.Response.StatusCode = StatusCodes.Status401Unauthorized; return Task.CompletedTask; };
             o.Events.OnRedirectToAccessDenied = c => { c.Response.StatusCode = StatusCodes.Status403Forbidden; return Task.CompletedTask; };
         });
+        OAuthServer.Add(services, options, keysDirectory);
         return services;
     }
 
     /// <summary>Identifies the caller of every request (place it after CORS, before the endpoints).</summary>
-    public static IApplicationBuilder UsePanoramaxAuth(this IApplicationBuilder app) => app.UseMiddleware<PanoramaxAuthentication>();
+    public static IApplicationBuilder UsePanoramaxAuth(this IApplicationBuilder app)
+    {
+        // OpenIddict's server and validation handlers answer their own endpoints from the authentication middleware.
+        app.UseAuthentication();
+        return app.UseMiddleware<PanoramaxAuthentication>();
+    }
+
+    /// <summary>The OpenID Connect endpoints that need our code (authorize, token, userinfo).</summary>
+    public static IEndpointRouteBuilder MapPanoramaxOAuth(this IEndpointRouteBuilder app)
+    {
+        OAuthServer.Map(app);
+        return app;
+    }
 }

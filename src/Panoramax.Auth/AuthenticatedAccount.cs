@@ -30,8 +30,14 @@ public sealed record AuthenticatedAccount(Guid Id, string Name, bool IsAdmin, Au
         authenticationType: Method.ToString(), nameType: NameClaim, roleType: RoleClaim));
 }
 
+/// <summary>A peer instance or service calling with a client-credentials access token: known, but nobody's account.</summary>
+public sealed record AuthenticatedClient(string ClientId);
+
 public static class AuthenticatedAccountExtensions
 {
+    /// <summary>The OAuth client calling for itself (client credentials), or null.</summary>
+    public static AuthenticatedClient? Client(this HttpContext context) => context.Features.Get<AuthenticatedClient>();
+
     /// <summary>The caller's account, or null when anonymous.</summary>
     public static AuthenticatedAccount? Account(this HttpContext context) => context.Features.Get<AuthenticatedAccount>();
 }

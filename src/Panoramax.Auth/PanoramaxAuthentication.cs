@@ -5,6 +5,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using OpenIddict.Abstractions;
+using OpenIddict.Validation.AspNetCore;
 using Panoramax.Auth.Sessions;
 using Panoramax.Auth.Tokens;
 using Panoramax.Domain.Accounts;
@@ -40,8 +42,22 @@ internal sealed class PanoramaxAuthentication(RequestDelegate next, IOptions<Aut
                 await WriteErrorAsync(context, 401, "Only Bearer token are supported", null);
                 return;
             }
-            var tokens = context.RequestServices.GetRequiredService<ApiTokenService>();
-            var check = await tokens.CheckAsync(space < 0 ? "" : value[(space + 1)..].Trim(), context.RequestAborted);
+            var raw = space < 0 ? "" : value[(space + 1)..].Trim();
+            TokenCheck check;
+            if (raw.Length == 0 || ApiTokenService.LooksLikeApiToken(raw))
+            {
+                check = await context.RequestServices.GetRequiredService<ApiTokenService>().CheckAsync(raw, context.RequestAborted);
+            }
+            else
+            {
+                check = await CheckOAuthTokenAsync(context);
+                if (check.Account is null && check.Status == 200)
+                {
+                    // A peer or service (client credentials): authenticated, but it is nobody's account.
+                    await next(context);
+                    return;
+                }
+            }
             if (check.Account is null)
             {
                 await WriteErrorAsync(context, check.Status, check.Message!, check.Details);
@@ -59,10 +75,11 @@ internal sealed class PanoramaxAuthentication(RequestDelegate next, IOptions<Aut
                 return;
             }
         }
+        // Always ours: the authentication middleware may have set the cookie's principal of a deleted account.
+        context.User = account?.ToPrincipal() ?? new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity());
         if (account is not null)
         {
             context.Features.Set(account);
-            context.User = account.ToPrincipal();
         }
         await next(context);
     }
@@ -103,6 +120,32 @@ internal sealed class PanoramaxAuthentication(RequestDelegate next, IOptions<Aut
             session.SetViewerCookies(context, account.Id, account.Name);
         }
         return account;
+    }
+
+    /// <summary>An access token of our OpenID Connect server (authorization code or client credentials).</summary>
+    private static async Task<TokenCheck> CheckOAuthTokenAsync(HttpContext context)
+    {
+        var result = await context.AuthenticateAsync(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
+        if (!result.Succeeded || result.Principal is not { } principal)
+        {
+            return TokenCheck.Invalid("the token is not an access token of this instance, or it expired or was revoked");
+        }
+        var sub = principal.GetClaim(OpenIddictConstants.Claims.Subject);
+        var clientId = principal.GetClaim(OpenIddictConstants.Claims.ClientId);
+        if (Guid.TryParse(sub, out var id))
+        {
+            var db = context.RequestServices.GetRequiredService<PanoramaxDbContext>();
+            var account = await db.Accounts.AsNoTracking().Where(a => a.Id == id)
+                .Select(a => new AuthenticatedAccount(a.Id, a.Name, a.Role == AccountRole.Admin, AuthMethod.OAuthToken, a.TosAcceptedAt))
+                .FirstOrDefaultAsync(context.RequestAborted);
+            return account is null ? TokenCheck.Invalid("the account of this token no longer exists") : new TokenCheck(account, 200, null, null);
+        }
+        if (sub is not null && sub == clientId)
+        {
+            context.Features.Set(new AuthenticatedClient(sub));
+            return new TokenCheck(null, 200, null, null);
+        }
+        return TokenCheck.Invalid("the token names no account");
     }
 
     /// <summary>Safe methods always pass; unsafe ones must not name another origin (browsers always send Origin on those).</summary>

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using OpenIddict.EntityFrameworkCore.Models;
 using Panoramax.Domain.Accounts;
 using Panoramax.Domain.Federation;
 using Panoramax.Domain.Instances;
@@ -27,6 +28,12 @@ public sealed class PanoramaxDbContext(DbContextOptions<PanoramaxDbContext> opti
     {
         modelBuilder.HasPostgresExtension("postgis");
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(PanoramaxDbContext).Assembly);
+        // OpenIddict's entities (its default string keys), in snake_case tables like ours.
+        modelBuilder.UseOpenIddict();
+        modelBuilder.Entity<OpenIddictEntityFrameworkCoreApplication>().ToTable("openiddict_applications");
+        modelBuilder.Entity<OpenIddictEntityFrameworkCoreAuthorization>().ToTable("openiddict_authorizations");
+        modelBuilder.Entity<OpenIddictEntityFrameworkCoreScope>().ToTable("openiddict_scopes");
+        modelBuilder.Entity<OpenIddictEntityFrameworkCoreToken>().ToTable("openiddict_tokens");
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

@@ -65,8 +65,6 @@ public static class PanoramaxApp
         services.AddScoped<CurrentViewer>();
         services.AddSingleton<ConformanceRegistry>();
         services.AddSingleton(sp => new AuthFeature { Enabled = sp.GetRequiredService<IOptions<AuthOptions>>().Value.Enabled });
-        var dataOptions = builder.Configuration.GetSection(PanoramaxOptions.Section).Get<PanoramaxOptions>() ?? new PanoramaxOptions();
-        services.AddPanoramaxAuth(builder.Configuration, dataOptions.DataPath("keys"));
 
         services.AddPanoramaxPersistence(_ => PersistenceExtensions.BuildPanoramaxDataSource(connectionString));
         services.AddSingleton<Panoramax.Persistence.Queries.CatalogExtentCache>();
@@ -79,6 +77,9 @@ public static class PanoramaxApp
         services.AddPanoramaxBlurring(builder.Configuration);
         // Runs before the server accepts requests: migrations, self row, first admin.
         services.AddHostedService<InstanceInitializer>();
+        // After the initializer: auth registers OAuth clients at start-up, once the schema exists.
+        var dataOptions = builder.Configuration.GetSection(PanoramaxOptions.Section).Get<PanoramaxOptions>() ?? new PanoramaxOptions();
+        services.AddPanoramaxAuth(builder.Configuration, dataOptions.DataPath("keys"));
         services.AddPanoramaxMap();
         // Processing, dispatch, publication; the worker itself runs unless the role is api or aggregator.
         services.AddPanoramaxJobs(builder.Configuration);
@@ -155,6 +156,7 @@ public static class PanoramaxApp
         api.MapMe();
         api.MapUsers();
         api.MapAuth();
+        app.MapPanoramaxOAuth();
         api.MapReports();
         api.MapUploadSets();
         api.MapLegacyUpload();
