@@ -19,6 +19,7 @@ public sealed class PanoramaxDbContext(DbContextOptions<PanoramaxDbContext> opti
     public DbSet<UploadSetFile> UploadSetFiles => Set<UploadSetFile>();
     public DbSet<Report> Reports => Set<Report>();
     public DbSet<ChangeLogEntry> ChangeLog => Set<ChangeLogEntry>();
+    public DbSet<PeerCursor> PeerCursors => Set<PeerCursor>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
