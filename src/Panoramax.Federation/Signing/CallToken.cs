@@ -71,9 +71,12 @@ public static class CallToken
 
     public sealed record Parsed(Guid Caller, Guid Audience, DateTimeOffset Expires, byte[] Body, byte[] Signature)
     {
-        /// <summary>Signature by <paramref name="publicKey"/>, audience and expiry window.</summary>
-        public bool IsValid(ReadOnlySpan<byte> publicKey, Guid self, DateTimeOffset now) =>
-            Audience == self
+        /// <summary>
+        /// Signature by <paramref name="publicKey"/>, audience and expiry window. <paramref name="allowNilAudience"/>: a first
+        /// Hello does not know the callee's id yet and may use the nil UUID.
+        /// </summary>
+        public bool IsValid(ReadOnlySpan<byte> publicKey, Guid self, DateTimeOffset now, bool allowNilAudience = false) =>
+            (Audience == self || (allowNilAudience && Audience == Guid.Empty))
             && Expires > now - Skew
             && Expires <= now + Lifetime + Skew
             && InstanceKeyStore.Verify(publicKey, Body, Signature);

@@ -52,7 +52,8 @@ public static class ItemQuery
         p.status, p.visibility, coalesce(p.license, s.license), p.exif::text, p.semantics::text, s.semantics::text,
         p.tile_cols, p.tile_rows, p.created_at, p.updated_at, p.account_id, a.name,
         prev.id, ST_X(prev.location), ST_Y(prev.location), prev.captured_at,
-        nxt.id, ST_X(nxt.location), ST_Y(nxt.location), nxt.captured_at
+        nxt.id, ST_X(nxt.location), ST_Y(nxt.location), nxt.captured_at,
+        p.remote_assets::text, p.version
         """;
 
     public static async Task<List<ItemRow>> ReadAsync(
@@ -236,6 +237,8 @@ public static class ItemQuery
                 AccountName = r.GetString(32),
                 Prev = r.IsDBNull(33) ? null : new Neighbour(r.GetGuid(33), seqId, r.GetDouble(34), r.GetDouble(35), r.GetFieldValue<DateTimeOffset>(36)),
                 Next = r.IsDBNull(37) ? null : new Neighbour(r.GetGuid(37), seqId, r.GetDouble(38), r.GetDouble(39), r.GetFieldValue<DateTimeOffset>(40)),
+                RemoteAssetsJson = r.IsDBNull(41) ? null : r.GetString(41),
+                Version = r.GetInt64(42),
             });
         }
         return rows;

@@ -22,8 +22,12 @@ public static class StacItemJson
         var tiled = is360 && row.TileCols is not null && row.TileRows is not null;
         var id = row.Id;
         var license = row.License ?? instanceLicense;
-        var hd = links.Api($"/api/pictures/{id}/hd.jpg");
-        var thumb = links.Api($"/api/pictures/{id}/thumb.jpg");
+        // Files stay on their origin: replicated pictures link there, local ones here.
+        var remote = RemoteAssets.Parse(row.RemoteAssetsJson);
+        var hd = remote?.Hd ?? links.Api($"/api/pictures/{id}/hd.jpg");
+        var thumb = remote?.Thumb ?? links.Api($"/api/pictures/{id}/thumb.jpg");
+        var sd = remote?.Sd ?? links.Api($"/api/pictures/{id}/sd.jpg");
+        var tilesHref = remote?.Tiles ?? links.Api($"/api/pictures/{id}/tiled/{{TileCol}}_{{TileRow}}.jpg");
 
         w.WriteStartObject();
         w.WriteString("type", "Feature");
@@ -160,7 +164,7 @@ public static class StacItemJson
 
         w.WriteStartObject("assets");
         WriteAsset(w, "hd", hd, "Highest resolution picture", "data");
-        WriteAsset(w, "sd", links.Api($"/api/pictures/{id}/sd.jpg"), "High resolution picture", "visual");
+        WriteAsset(w, "sd", sd, "High resolution picture", "visual");
         WriteAsset(w, "thumb", thumb, "Picture thumbnail", "thumbnail");
         w.WriteEndObject();
         if (tiled)
@@ -168,7 +172,7 @@ public static class StacItemJson
             w.WriteStartObject("asset_templates");
             w.WriteStartObject("tiles");
             w.WriteString("title", "HD tiled picture");
-            w.WriteString("href", links.Api($"/api/pictures/{id}/tiled/{{TileCol}}_{{TileRow}}.jpg"));
+            w.WriteString("href", tilesHref);
             w.WriteStartArray("roles");
             w.WriteStringValue("data");
             w.WriteEndArray();
@@ -295,5 +299,21 @@ public static class StacItemJson
             await write(w, context.RequestAborted);
             await w.FlushAsync(context.RequestAborted);
         }
+    }
+}
+
+/// <summary>The origin's file hrefs stored with a replicated picture.</summary>
+internal sealed record RemoteAssets(string? Hd, string? Sd, string? Thumb, string? Tiles)
+{
+    public static RemoteAssets? Parse(string? json)
+    {
+        if (string.IsNullOrEmpty(json))
+        {
+            return null;
+        }
+        using var doc = JsonDocument.Parse(json);
+        var r = doc.RootElement;
+        string? Get(string name) => r.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        return new RemoteAssets(Get("hd"), Get("sd"), Get("thumb"), Get("tiles"));
     }
 }
