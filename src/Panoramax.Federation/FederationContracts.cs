@@ -4,15 +4,18 @@ namespace Panoramax.Federation;
 
 /// <summary>
 /// Renders the public metadata of a local record for the feed (STAC Item/Collection with absolute hrefs), from its
-/// current state. Implemented by the host, which owns the STAC JSON; null means "not public (any more)".
+/// current state. Implemented by the host, which owns the STAC JSON.
 /// </summary>
 public interface IPayloadRenderer
 {
-    Task<RenderedPayload?> RenderAsync(EntityKind kind, Guid id, CancellationToken ct);
+    Task<RenderedPayload> RenderAsync(EntityKind kind, Guid id, CancellationToken ct);
 }
 
-/// <summary>A record's public JSON and the version it was rendered at.</summary>
-public sealed record RenderedPayload(string Json, long Version);
+/// <summary>
+/// A record's public JSON, or null when it is not public (any more: hidden, deleted, not ready) so the entry becomes a
+/// tombstone; and the record's current version (0 when it no longer exists), which tombstones carry too.
+/// </summary>
+public sealed record RenderedPayload(string? Json, long Version);
 
 /// <summary>Addresses of this instance as peers must see them, known to the host once it listens.</summary>
 public interface IFederationHost

@@ -44,8 +44,10 @@ public sealed class FederatedInstance(string name) : TestInstance
         return await action(scope.ServiceProvider.GetRequiredService<PeerAdmin>());
     }
 
-    public Task<SyncOutcome> SyncWithAsync(FederatedInstance peer) =>
-        Services.GetRequiredService<PeerSynchronizer>().SyncAsync(peer.Id, CancellationToken.None);
+    public Task<SyncOutcome> SyncWithAsync(FederatedInstance peer) => SyncWithAsync(peer.Id);
+
+    public Task<SyncOutcome> SyncWithAsync(Guid peer) =>
+        Services.GetRequiredService<PeerSynchronizer>().SyncAsync(peer, CancellationToken.None);
 
     /// <summary>What ingest does on publication: rows (by <see cref="TestData"/>) and change entries in one transaction.</summary>
     public async Task<SeededSequence> PublishAsync(IReadOnlyList<SeedPicture> pictures, string visibility = "anyone", string title = "Federated walk")

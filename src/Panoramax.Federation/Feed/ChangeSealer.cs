@@ -137,9 +137,9 @@ public sealed class ChangeSealer(
             var (seq, kind, entity, version, createdAt) = pending[i];
             // Current state, not the state at write time: what is not public now must not go out.
             var rendered = await renderer.RenderAsync(kind, entity, ct);
-            var op = rendered is null ? ChangeOp.Tombstone : ChangeOp.Upsert;
-            var entryVersion = rendered is null ? version : Math.Max(version, rendered.Version);
-            var payloadHash = FeedCrypto.PayloadHash(rendered?.Json);
+            var op = rendered.Json is null ? ChangeOp.Tombstone : ChangeOp.Upsert;
+            var entryVersion = Math.Max(version, rendered.Version);
+            var payloadHash = FeedCrypto.PayloadHash(rendered.Json);
             var createdUs = FeedCrypto.ToUnixMicros(createdAt);
             var hash = FeedCrypto.EntryHash(self, seq, kind, entity, op, entryVersion, createdUs, payloadHash, prev);
             byte[]? signature = null;
@@ -154,8 +154,8 @@ public sealed class ChangeSealer(
                 """);
             cmd.Parameters.AddWithValue("op", op.ToApiName());
             cmd.Parameters.AddWithValue("v", entryVersion);
-            cmd.Parameters.Add(new NpgsqlParameter("payload", NpgsqlDbType.Text) { Value = (object?)rendered?.Json ?? DBNull.Value });
-            cmd.Parameters.Add(new NpgsqlParameter("ph", NpgsqlDbType.Bytea) { Value = rendered is null ? DBNull.Value : payloadHash });
+            cmd.Parameters.Add(new NpgsqlParameter("payload", NpgsqlDbType.Text) { Value = (object?)rendered.Json ?? DBNull.Value });
+            cmd.Parameters.Add(new NpgsqlParameter("ph", NpgsqlDbType.Bytea) { Value = rendered.Json is null ? DBNull.Value : payloadHash });
             cmd.Parameters.Add(new NpgsqlParameter("prev", NpgsqlDbType.Bytea) { Value = seq == 1 ? DBNull.Value : prev });
             cmd.Parameters.AddWithValue("hash", hash);
             cmd.Parameters.Add(new NpgsqlParameter("sig", NpgsqlDbType.Bytea) { Value = (object?)signature ?? DBNull.Value });

@@ -21,7 +21,7 @@ internal sealed class StacPayloadRenderer(NpgsqlDataSource db, IFederationHost h
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = ApiJson.Options.Encoder };
 
-    public async Task<RenderedPayload?> RenderAsync(EntityKind kind, Guid id, CancellationToken ct)
+    public async Task<RenderedPayload> RenderAsync(EntityKind kind, Guid id, CancellationToken ct)
     {
         var links = LinkBuilder.ForBase(host.PublicBaseUrl);
         var license = options.Value.Instance.LicenseId;
@@ -32,7 +32,7 @@ internal sealed class StacPayloadRenderer(NpgsqlDataSource db, IFederationHost h
                 var rows = await ItemQuery.ReadAsync(db, Viewer.Anonymous, new ItemFilter { Ids = [id], WithNeighbours = false }, ItemOrder.Rank, 1, null, ct);
                 if (rows is not [var row] || row.RemoteAssetsJson is not null)
                 {
-                    return null;
+                    return new RenderedPayload(null, await VersionAsync("pictures", id, ct));
                 }
                 using var buffer = new MemoryStream();
                 await using (var w = new Utf8JsonWriter(buffer, WriterOptions))
@@ -46,7 +46,7 @@ internal sealed class StacPayloadRenderer(NpgsqlDataSource db, IFederationHost h
                 var rows = await CollectionQuery.ReadAsync(db, Viewer.Anonymous, new CollectionFilter { Id = id }, [new CollectionSort("id", false)], null, 1, ct);
                 if (rows is not [var row] || !row.Visible)
                 {
-                    return null;
+                    return new RenderedPayload(null, await VersionAsync("sequences", id, ct));
                 }
                 var cameras = await CollectionQuery.CamerasAsync(db, Viewer.Anonymous, id, ct);
                 var json = StacCollectionJson.Build(row, links, license, single: true, showVisibility: true, cameras);
@@ -58,7 +58,7 @@ internal sealed class StacPayloadRenderer(NpgsqlDataSource db, IFederationHost h
                 cmd.Parameters.AddWithValue("id", id);
                 return await cmd.ExecuteScalarAsync(ct) is string name
                     ? new RenderedPayload(new JsonObject { ["id"] = id.ToString(), ["name"] = name }.ToJsonString(), 0)
-                    : null;
+                    : new RenderedPayload(null, 0);
             }
         }
     }
