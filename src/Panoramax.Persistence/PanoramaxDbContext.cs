@@ -23,6 +23,7 @@ public sealed class PanoramaxDbContext(DbContextOptions<PanoramaxDbContext> opti
     public DbSet<Report> Reports => Set<Report>();
     public DbSet<ChangeLogEntry> ChangeLog => Set<ChangeLogEntry>();
     public DbSet<BackgroundJob> Jobs => Set<BackgroundJob>();
+    public DbSet<PeerCursor> PeerCursors => Set<PeerCursor>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -447,13 +447,18 @@ namespace Panoramax.Persistence.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("entity_version");
 
+                    b.Property<byte[]>("EntryHash")
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea")
+                        .HasColumnName("entry_hash");
+
                     b.Property<string>("Op")
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("op");
 
                     b.Property<string>("Payload")
-                        .HasColumnType("jsonb")
+                        .HasColumnType("text")
                         .HasColumnName("payload");
 
                     b.Property<byte[]>("PayloadHash")
@@ -466,6 +471,10 @@ namespace Panoramax.Persistence.Migrations
                         .HasColumnType("bytea")
                         .HasColumnName("prev_hash");
 
+                    b.Property<DateTimeOffset?>("SealedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("sealed_at");
+
                     b.Property<byte[]>("Signature")
                         .HasMaxLength(64)
                         .HasColumnType("bytea")
@@ -477,10 +486,49 @@ namespace Panoramax.Persistence.Migrations
                     b.HasIndex("CreatedAt")
                         .HasDatabaseName("ix_change_log_created_at");
 
+                    b.HasIndex("OriginInstanceId", "Seq")
+                        .HasDatabaseName("ix_change_log_unsealed")
+                        .HasFilter("sealed_at IS NULL");
+
                     b.HasIndex("EntityKind", "EntityId", "Seq")
                         .HasDatabaseName("ix_change_log_entity_kind_entity_id_seq");
 
                     b.ToTable("change_log", (string)null);
+                });
+
+            modelBuilder.Entity("Panoramax.Domain.Federation.PeerCursor", b =>
+                {
+                    b.Property<Guid>("PeerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("peer_id");
+
+                    b.Property<Guid>("OriginId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("origin_id");
+
+                    b.Property<DateTimeOffset>("CaughtUpAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("caught_up_at");
+
+                    b.Property<long>("PeerMaxSeq")
+                        .HasColumnType("bigint")
+                        .HasColumnName("peer_max_seq");
+
+                    b.Property<long>("Seq")
+                        .HasColumnType("bigint")
+                        .HasColumnName("seq");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("PeerId", "OriginId")
+                        .HasName("pk_peer_cursors");
+
+                    b.HasIndex("OriginId")
+                        .HasDatabaseName("ix_peer_cursors_origin_id");
+
+                    b.ToTable("peer_cursors", (string)null);
                 });
 
             modelBuilder.Entity("Panoramax.Domain.Instances.Instance", b =>
@@ -498,13 +546,31 @@ namespace Panoramax.Persistence.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<string>("FederationUrl")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("federation_url");
+
+                    b.Property<bool>("IsPeer")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_peer");
+
                     b.Property<bool>("IsSelf")
                         .HasColumnType("boolean")
                         .HasColumnName("is_self");
 
+                    b.Property<string>("LastError")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("last_error");
+
                     b.Property<long>("LastSeq")
                         .HasColumnType("bigint")
                         .HasColumnName("last_seq");
+
+                    b.Property<DateTimeOffset?>("LastSyncAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_sync_at");
 
                     b.Property<string>("Name")
                         .IsRequired()
@@ -515,6 +581,10 @@ namespace Panoramax.Persistence.Migrations
                     b.Property<byte[]>("PublicKey")
                         .HasColumnType("bytea")
                         .HasColumnName("public_key");
+
+                    b.Property<long>("RejectedEntries")
+                        .HasColumnType("bigint")
+                        .HasColumnName("rejected_entries");
 
                     b.Property<string>("Trust")
                         .IsRequired()
@@ -754,6 +824,10 @@ namespace Panoramax.Persistence.Migrations
                     b.Property<int>("Rank")
                         .HasColumnType("integer")
                         .HasColumnName("rank");
+
+                    b.Property<string>("RemoteAssets")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("remote_assets");
 
                     b.Property<double?>("Roll")
                         .HasColumnType("double precision")
@@ -1324,6 +1398,23 @@ namespace Panoramax.Persistence.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_change_log_instances_origin_instance_id");
+                });
+
+            modelBuilder.Entity("Panoramax.Domain.Federation.PeerCursor", b =>
+                {
+                    b.HasOne("Panoramax.Domain.Instances.Instance", null)
+                        .WithMany()
+                        .HasForeignKey("OriginId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_peer_cursors_instances_origin_id");
+
+                    b.HasOne("Panoramax.Domain.Instances.Instance", null)
+                        .WithMany()
+                        .HasForeignKey("PeerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_peer_cursors_instances_peer_id");
                 });
 
             modelBuilder.Entity("Panoramax.Domain.Pictures.Picture", b =>

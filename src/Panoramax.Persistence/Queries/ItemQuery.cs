@@ -63,6 +63,9 @@ public static class ItemQuery
         NULL::uuid, NULL::float8, NULL::float8, NULL::timestamptz, NULL::uuid, NULL::float8, NULL::float8, NULL::timestamptz
         """;
 
+    // Read after either neighbour list: origin file hrefs of replicated pictures and the record version.
+    private const string TrailingColumns = ", p.remote_assets::text, p.version";
+
     public static async Task<List<ItemRow>> ReadAsync(
         NpgsqlDataSource db, Viewer viewer, ItemFilter filter, ItemOrder order, int? limit,
         (double X, double Y)? orderPoint, CancellationToken ct)
@@ -170,7 +173,7 @@ public static class ItemQuery
         }
 
         var sql = new StringBuilder();
-        sql.Append("SELECT ").Append(Columns).Append(filter.WithNeighbours ? NeighbourColumns : NoNeighbourColumns).Append("""
+        sql.Append("SELECT ").Append(Columns).Append(filter.WithNeighbours ? NeighbourColumns : NoNeighbourColumns).Append(TrailingColumns).Append("""
 
             FROM pictures p
             JOIN sequences s ON s.id = p.sequence_id
@@ -247,6 +250,8 @@ public static class ItemQuery
                 AccountName = r.GetString(32),
                 Prev = r.IsDBNull(33) ? null : new Neighbour(r.GetGuid(33), seqId, r.GetDouble(34), r.GetDouble(35), r.GetFieldValue<DateTimeOffset>(36)),
                 Next = r.IsDBNull(37) ? null : new Neighbour(r.GetGuid(37), seqId, r.GetDouble(38), r.GetDouble(39), r.GetFieldValue<DateTimeOffset>(40)),
+                RemoteAssetsJson = r.IsDBNull(41) ? null : r.GetString(41),
+                Version = r.GetInt64(42),
             });
         }
         return rows;

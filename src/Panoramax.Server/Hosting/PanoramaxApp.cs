@@ -10,6 +10,7 @@ using Panoramax.Persistence;
 using Panoramax.Server.Blur;
 using Panoramax.Server.Configuration;
 using Panoramax.Server.Database;
+using Panoramax.Server.Federation;
 using Panoramax.Server.Http;
 using Panoramax.Server.Map;
 using Panoramax.Server.Pictures;
@@ -28,6 +29,8 @@ namespace Panoramax.Server.Hosting;
 /// </summary>
 public static class PanoramaxApp
 {
+    private const string DefaultUrls = "http://127.0.0.1:5000";
+
     public static async Task<WebApplication> CreateAsync(string[] args, Action<WebApplicationBuilder>? configure = null, CancellationToken ct = default)
     {
         // Content root = the program's folder, so appsettings.json is found whatever the working directory.
@@ -42,7 +45,7 @@ public static class PanoramaxApp
         });
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]) && string.IsNullOrEmpty(builder.Configuration["Kestrel:Endpoints:Http:Url"]))
         {
-            builder.WebHost.UseUrls("http://127.0.0.1:5000");
+            builder.WebHost.UseUrls(DefaultUrls);
         }
 
         using var bootLoggerFactory = LoggerFactory.Create(l => l.AddConsole().AddConfiguration(builder.Configuration.GetSection("Logging")));
@@ -50,6 +53,7 @@ public static class PanoramaxApp
         var connectionString = await DatabaseBootstrap.ResolveConnectionStringAsync(builder, bootLogger, ct);
 
         AddServices(builder, connectionString);
+        builder.AddPanoramaxFederation(DefaultUrls);
         var app = builder.Build();
         UsePipeline(app);
         return app;
@@ -167,6 +171,7 @@ public static class PanoramaxApp
         api.MapPictureFiles();
         // The blurring API lives at the root, as on SGBlur: callers configure a base URL and add /blur/.
         app.MapBlur();
+        app.MapPanoramaxFederation(api);
 
         app.MapOpenApi("/api/docs/{documentName}.json");
         app.UseSwaggerUI(o =>

@@ -40,6 +40,10 @@ public sealed class LinkBuilder(IHttpContextAccessor http, IOptions<PanoramaxOpt
         return $"{request.Scheme}://{request.Host}{request.PathBase}".TrimEnd('/');
     }
 
+    /// <summary>Links outside any request (the federation sealer), on a known base URL.</summary>
+    public static LinkBuilder ForBase(string baseUrl) =>
+        new(new HttpContextAccessor(), Options.Create(new PanoramaxOptions { PublicUrl = new Uri(baseUrl) }));
+
     /// <summary>Absolute URL of an API path such as <c>/api/collections</c>; placeholders like {z} stay literal.</summary>
     public string Api(string path) => Base + path;
 }

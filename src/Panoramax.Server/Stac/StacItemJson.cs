@@ -67,6 +67,8 @@ public static class StacItemJson
         var license = row.License ?? instanceLicense;
         var b = links.BaseUtf8;
         Span<byte> time = stackalloc byte[StacTime.MaxUtf8Length];
+        // Files stay on their origin: replicated pictures link there; local ones take the allocation-free path.
+        var remote = RemoteAssets.Parse(row.RemoteAssetsJson);
 
         w.WriteStartObject();
         w.WriteString(N.Type, N.Feature);
@@ -141,8 +143,16 @@ public static class StacItemJson
         w.WriteString(N.Visibility, row.Visibility);
         w.WriteString(N.Producer, row.AccountName);
         w.WriteNumber(N.Rank, row.Rank);
-        WriteUrl(w, N.Image, b, PicturesPath, id, "/hd.jpg"u8);
-        WriteUrl(w, N.Thumbnail, b, PicturesPath, id, "/thumb.jpg"u8);
+        if (remote is null)
+        {
+            WriteUrl(w, N.Image, b, PicturesPath, id, "/hd.jpg"u8);
+            WriteUrl(w, N.Thumbnail, b, PicturesPath, id, "/thumb.jpg"u8);
+        }
+        else
+        {
+            w.WriteString(N.Image, remote.Hd);
+            w.WriteString(N.Thumbnail, remote.Thumb);
+        }
         w.WriteString(N.FileName, row.OriginalFileName);
         w.WriteNumber(N.FileSize, row.OriginalFileSize);
         if (row.HorizontalPixelDensity is { } density)
@@ -202,16 +212,25 @@ public static class StacItemJson
         w.WriteEndObject();
 
         w.WriteStartObject(N.Assets);
-        WriteAsset(w, N.Hd, b, id, "/hd.jpg"u8, N.HdTitle, N.Data);
-        WriteAsset(w, N.Sd, b, id, "/sd.jpg"u8, N.SdTitle, N.Visual);
-        WriteAsset(w, N.Thumb, b, id, "/thumb.jpg"u8, N.ThumbTitle, N.ThumbnailRole);
+        if (remote is null)
+        {
+            WriteAsset(w, N.Hd, b, id, "/hd.jpg"u8, N.HdTitle, N.Data);
+            WriteAsset(w, N.Sd, b, id, "/sd.jpg"u8, N.SdTitle, N.Visual);
+            WriteAsset(w, N.Thumb, b, id, "/thumb.jpg"u8, N.ThumbTitle, N.ThumbnailRole);
+        }
+        else
+        {
+            WriteRemoteAsset(w, N.Hd, remote.Hd, N.HdTitle, N.Data);
+            WriteRemoteAsset(w, N.Sd, remote.Sd, N.SdTitle, N.Visual);
+            WriteRemoteAsset(w, N.Thumb, remote.Thumb, N.ThumbTitle, N.ThumbnailRole);
+        }
         w.WriteEndObject();
         if (tiled)
         {
             w.WriteStartObject("asset_templates");
             w.WriteStartObject("tiles");
             w.WriteString("title", "HD tiled picture");
-            w.WriteString("href", links.Api($"/api/pictures/{id}/tiled/{{TileCol}}_{{TileRow}}.jpg"));
+            w.WriteString("href", remote?.Tiles ?? links.Api($"/api/pictures/{id}/tiled/{{TileCol}}_{{TileRow}}.jpg"));
             w.WriteStartArray("roles");
             w.WriteStringValue("data");
             w.WriteEndArray();
@@ -267,6 +286,20 @@ public static class StacItemJson
         w.WriteEndArray();
         w.WriteString(N.Type, N.Jpeg);
         WriteUrl(w, N.Href, b, PicturesPath, id, file);
+        w.WriteEndObject();
+    }
+
+    /// <summary>An asset of a replicated picture: the href its origin published.</summary>
+    private static void WriteRemoteAsset(Utf8JsonWriter w, JsonEncodedText name, string? href, JsonEncodedText title, JsonEncodedText role)
+    {
+        w.WriteStartObject(name);
+        w.WriteString(N.Title, title);
+        w.WriteString(N.Description, title);
+        w.WriteStartArray(N.Roles);
+        w.WriteStringValue(role);
+        w.WriteEndArray();
+        w.WriteString(N.Type, N.Jpeg);
+        w.WriteString(N.Href, href);
         w.WriteEndObject();
     }
 
@@ -379,4 +412,20 @@ public static class StacItemJson
         });
 
     private static readonly JsonEncodedText FeatureCollectionType = JsonEncodedText.Encode("FeatureCollection");
+}
+
+/// <summary>The origin's file hrefs stored with a replicated picture.</summary>
+internal sealed record RemoteAssets(string? Hd, string? Sd, string? Thumb, string? Tiles)
+{
+    public static RemoteAssets? Parse(string? json)
+    {
+        if (string.IsNullOrEmpty(json))
+        {
+            return null;
+        }
+        using var doc = JsonDocument.Parse(json);
+        var r = doc.RootElement;
+        string? Get(string name) => r.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        return new RemoteAssets(Get("hd"), Get("sd"), Get("thumb"), Get("tiles"));
+    }
 }
