@@ -3,6 +3,7 @@ using Panoramax.Domain.Accounts;
 using Panoramax.Domain.Federation;
 using Panoramax.Domain.Instances;
 using Panoramax.Domain.Jobs;
+using Panoramax.Domain.Moderation;
 using Panoramax.Domain.Pictures;
 using Panoramax.Domain.Reports;
 using Panoramax.Domain.Sequences;
@@ -22,6 +23,8 @@ public sealed class PanoramaxDbContext(DbContextOptions<PanoramaxDbContext> opti
     public DbSet<Report> Reports => Set<Report>();
     public DbSet<ChangeLogEntry> ChangeLog => Set<ChangeLogEntry>();
     public DbSet<BackgroundJob> Jobs => Set<BackgroundJob>();
+    public DbSet<ModerationAction> ModerationActions => Set<ModerationAction>();
+    public DbSet<ExcludedArea> ExcludedAreas => Set<ExcludedArea>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -10,6 +10,7 @@ using Panoramax.Server.Blur;
 using Panoramax.Server.Configuration;
 using Panoramax.Server.Database;
 using Panoramax.Server.Http;
+using Panoramax.Server.Manage;
 using Panoramax.Server.Map;
 using Panoramax.Server.Pictures;
 using Panoramax.Server.Stac;
@@ -71,6 +72,7 @@ public static class PanoramaxApp
         // Runs before the server accepts requests: migrations, self row, first admin.
         services.AddHostedService<InstanceInitializer>();
         services.AddPanoramaxMap();
+        services.AddSingleton<MapRefresh>();
 
         services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -132,6 +134,9 @@ public static class PanoramaxApp
         api.MapUsers();
         api.MapAuth();
         api.MapReports();
+        api.MapManage();
+        api.MapModeration();
+        api.MapExcludedAreas();
         api.MapHealth();
         api.MapVectorTiles();
         app.MapViewer();
