@@ -4,6 +4,7 @@ using Panoramax.Domain.Accounts;
 using Panoramax.Domain.Federation;
 using Panoramax.Domain.Instances;
 using Panoramax.Domain.Jobs;
+using Panoramax.Domain.Moderation;
 using Panoramax.Domain.Pictures;
 using Panoramax.Domain.Reports;
 using Panoramax.Domain.Sequences;
@@ -24,6 +25,8 @@ public sealed class PanoramaxDbContext(DbContextOptions<PanoramaxDbContext> opti
     public DbSet<ChangeLogEntry> ChangeLog => Set<ChangeLogEntry>();
     public DbSet<BackgroundJob> Jobs => Set<BackgroundJob>();
     public DbSet<PeerCursor> PeerCursors => Set<PeerCursor>();
+    public DbSet<ModerationAction> ModerationActions => Set<ModerationAction>();
+    public DbSet<ExcludedArea> ExcludedAreas => Set<ExcludedArea>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

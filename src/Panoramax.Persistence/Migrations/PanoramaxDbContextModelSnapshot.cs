@@ -682,6 +682,100 @@ namespace Panoramax.Persistence.Migrations
                     b.ToTable("jobs", (string)null);
                 });
 
+            modelBuilder.Entity("Panoramax.Domain.Moderation.ExcludedArea", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<Guid?>("AccountId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("account_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Geometry>("Geometry")
+                        .IsRequired()
+                        .HasColumnType("geometry(Geometry,4326)")
+                        .HasColumnName("geometry");
+
+                    b.Property<bool>("IsPublic")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_public");
+
+                    b.Property<string>("Label")
+                        .HasMaxLength(250)
+                        .HasColumnType("character varying(250)")
+                        .HasColumnName("label");
+
+                    b.HasKey("Id")
+                        .HasName("pk_excluded_areas");
+
+                    b.HasIndex("AccountId")
+                        .HasDatabaseName("ix_excluded_areas_account_id");
+
+                    b.HasIndex("Geometry")
+                        .HasDatabaseName("ix_excluded_areas_geometry");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Geometry"), "gist");
+
+                    b.ToTable("excluded_areas", (string)null);
+                });
+
+            modelBuilder.Entity("Panoramax.Domain.Moderation.ModerationAction", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<Guid>("ActorAccountId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("actor_account_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("kind");
+
+                    b.Property<Guid?>("PictureId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("picture_id");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)")
+                        .HasColumnName("reason");
+
+                    b.Property<Guid?>("ReportId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("report_id");
+
+                    b.Property<Guid?>("SequenceId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("sequence_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_moderation_actions");
+
+                    b.HasIndex("ActorAccountId")
+                        .HasDatabaseName("ix_moderation_actions_actor_account_id");
+
+                    b.HasIndex("PictureId", "CreatedAt")
+                        .HasDatabaseName("ix_moderation_actions_picture_id_created_at");
+
+                    b.HasIndex("SequenceId", "CreatedAt")
+                        .HasDatabaseName("ix_moderation_actions_sequence_id_created_at");
+
+                    b.ToTable("moderation_actions", (string)null);
+                });
+
             modelBuilder.Entity("Panoramax.Domain.Pictures.Picture", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1415,6 +1509,25 @@ namespace Panoramax.Persistence.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_peer_cursors_instances_peer_id");
+                });
+
+            modelBuilder.Entity("Panoramax.Domain.Moderation.ExcludedArea", b =>
+                {
+                    b.HasOne("Panoramax.Domain.Accounts.Account", null)
+                        .WithMany()
+                        .HasForeignKey("AccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .HasConstraintName("fk_excluded_areas_accounts_account_id");
+                });
+
+            modelBuilder.Entity("Panoramax.Domain.Moderation.ModerationAction", b =>
+                {
+                    b.HasOne("Panoramax.Domain.Accounts.Account", null)
+                        .WithMany()
+                        .HasForeignKey("ActorAccountId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_moderation_actions_accounts_actor_account_id");
                 });
 
             modelBuilder.Entity("Panoramax.Domain.Pictures.Picture", b =>

@@ -12,6 +12,7 @@ using Panoramax.Server.Configuration;
 using Panoramax.Server.Database;
 using Panoramax.Server.Federation;
 using Panoramax.Server.Http;
+using Panoramax.Server.Manage;
 using Panoramax.Server.Map;
 using Panoramax.Server.Pictures;
 using Panoramax.Server.Stac;
@@ -88,6 +89,7 @@ public static class PanoramaxApp
         // Processing, dispatch, publication; the worker itself runs unless the role is api or aggregator.
         services.AddPanoramaxJobs(builder.Configuration);
         services.AddPanoramaxUploads();
+        services.AddSingleton<MapRefresh>();
 
         services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -164,6 +166,9 @@ public static class PanoramaxApp
         api.MapReports();
         api.MapUploadSets();
         api.MapLegacyUpload();
+        api.MapManage();
+        api.MapModeration();
+        api.MapExcludedAreas();
         api.MapHealth();
         api.MapVectorTiles();
         app.MapViewer();

@@ -7,7 +7,7 @@ public sealed class MapPublicationListener(TileCache tiles, PictureGridRefreshRe
 {
     public Task OnPublishedAsync(IReadOnlyList<PublishedPicture> pictures, CancellationToken ct)
     {
-        tiles.Clear();
+        tiles.Invalidate();
         grid.Request();
         return Task.CompletedTask;
     }
