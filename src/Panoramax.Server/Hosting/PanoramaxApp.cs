@@ -5,6 +5,7 @@ using Panoramax.Auth;
 using Panoramax.Domain.Visibility;
 using Panoramax.Federation.Signing;
 using Panoramax.Server.Accounts;
+using Panoramax.Jobs;
 using Panoramax.Persistence;
 using Panoramax.Server.Blur;
 using Panoramax.Server.Configuration;
@@ -17,6 +18,7 @@ using Panoramax.Server.Stac;
 using Panoramax.Server.Reports;
 using Panoramax.Server.Users;
 using Panoramax.Server.Startup;
+using Panoramax.Server.Uploads;
 using Panoramax.Storage;
 
 namespace Panoramax.Server.Hosting;
@@ -73,6 +75,9 @@ public static class PanoramaxApp
         services.AddHostedService<InstanceInitializer>();
         services.AddPanoramaxMap();
         services.AddSingleton<MapRefresh>();
+        // Processing, dispatch, publication; the worker itself runs unless the role is api or aggregator.
+        services.AddPanoramaxJobs(builder.Configuration);
+        services.AddPanoramaxUploads();
 
         services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -125,6 +130,12 @@ public static class PanoramaxApp
         app.UseDefaultApiCaching();
 
         var api = app.MapGroup("/api").WithTags("Panoramax");
+        if (app.Services.GetRequiredService<IOptions<PanoramaxOptions>>().Value.Role == InstanceRole.Worker)
+        {
+            // A worker process only runs jobs; health lets an orchestrator watch it.
+            api.MapHealth();
+            return;
+        }
         api.MapLanding();
         api.MapInstanceConfiguration();
         api.MapCollections();
@@ -137,9 +148,12 @@ public static class PanoramaxApp
         api.MapManage();
         api.MapModeration();
         api.MapExcludedAreas();
+        api.MapUploadSets();
+        api.MapLegacyUpload();
         api.MapHealth();
         api.MapVectorTiles();
         app.MapViewer();
+        app.MapUploadPage();
         api.MapPictureFiles();
         // The blurring API lives at the root, as on SGBlur: callers configure a base URL and add /blur/.
         app.MapBlur();

@@ -28,8 +28,10 @@ public enum InstanceRole
 {
     /// <summary>API, pages, OIDC, blurring, jobs and federation.</summary>
     Instance,
-    /// <summary>Only background jobs.</summary>
+    /// <summary>Only background jobs (processing, dispatch); HTTP serves nothing but /api/health.</summary>
     Worker,
+    /// <summary>API and pages without background jobs (another process runs them with role worker).</summary>
+    Api,
     /// <summary>Meta-catalogue of the whole network: no uploads.</summary>
     Aggregator,
 }

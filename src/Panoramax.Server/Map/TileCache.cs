@@ -63,6 +63,9 @@ public sealed class TileCache(IOptions<MapOptions> options) : IDisposable
         _cache.Clear();
     }
 
+    /// <summary>Forgets every cached tile (after a publication, so new pictures show at once).</summary>
+    public void Clear() => Invalidate();
+
     public static Entry Make(byte[] body) =>
         new(body, $"\"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(body).AsSpan(0, 12))}\"");
 
