@@ -1,4 +1,6 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Panoramax.Domain.Abstractions;
 using Panoramax.IntegrationTests.Infrastructure;
 using static Panoramax.IntegrationTests.Manage.ManageFixture;
 
@@ -6,8 +8,9 @@ namespace Panoramax.IntegrationTests.Manage;
 
 public class DeleteTests(ManageFixture f) : IClassFixture<ManageFixture>
 {
-    private Task<long> QueuedDeleteJobsAsync(IEnumerable<Guid> pictures) =>
-        f.ScalarAsync<long>("SELECT count(*) FROM jobs WHERE kind = 'delete_picture_files' AND state = 'queued' AND target_id = ANY(@ids)", ("ids", pictures.ToArray()));
+    // Queued, or already run by the instance's worker.
+    private Task<long> DeleteJobsAsync(IEnumerable<Guid> pictures) =>
+        f.ScalarAsync<long>("SELECT count(*) FROM jobs WHERE kind = 'delete_picture_files' AND target_id = ANY(@ids)", ("ids", pictures.ToArray()));
 
     [Fact]
     public async Task Deleted_sequence_is_gone_from_every_public_route_at_once_and_stays_as_a_tombstone()
@@ -42,7 +45,7 @@ public class DeleteTests(ManageFixture f) : IClassFixture<ManageFixture>
 
         Assert.Equal("tombstone", (await f.ChangeLogAsync(seq.Id))[^1].Op);
         Assert.All(seq.PictureIds, p => Assert.Equal("tombstone", f.ChangeLogAsync(p).GetAwaiter().GetResult()[^1].Op));
-        Assert.Equal(3, await QueuedDeleteJobsAsync(seq.PictureIds));
+        Assert.Equal(3, await DeleteJobsAsync(seq.PictureIds));
     }
 
     [Fact]
@@ -63,7 +66,7 @@ public class DeleteTests(ManageFixture f) : IClassFixture<ManageFixture>
         var prev = await JsonAsync(f.Http, $"/api/collections/{seq.Id}/items/{seq.PictureIds[0]}");
         var next = Assert.Single(prev.GetProperty("links").EnumerateArray(), l => l.GetProperty("rel").GetString() == "next");
         Assert.Equal(seq.PictureIds[2].ToString(), next.GetProperty("id").GetString());
-        Assert.Equal(1, await QueuedDeleteJobsAsync([pic]));
+        Assert.Equal(1, await DeleteJobsAsync([pic]));
         Assert.Equal("tombstone", (await f.ChangeLogAsync(pic))[^1].Op);
         Assert.Equal("waiting-for-delete", await f.ScalarAsync<string>("SELECT status FROM pictures WHERE id = @id", ("id", pic)));
     }
@@ -92,5 +95,56 @@ public class DeleteTests(ManageFixture f) : IClassFixture<ManageFixture>
         {
             await JsonAssert.IsApiErrorAsync(r, HttpStatusCode.NotFound);
         }
+    }
+
+    [Fact]
+    public async Task Files_of_a_deleted_sequence_are_removed_from_storage_by_the_job()
+    {
+        var seq = await f.SeedAsync(2);
+        var store = f.Services.GetRequiredService<IBlobStore>();
+        foreach (var id in seq.PictureIds)
+        {
+            foreach (var key in new[] { StorageKeys.Hd(id), StorageKeys.Sd(id), StorageKeys.Thumb(id) })
+            {
+                using var bytes = new MemoryStream([0xFF, 0xD8, 0xFF, 0xD9]);
+                await store.PutAsync(key, bytes, "image/jpeg", default);
+            }
+            await f.ScalarAsync<object>("UPDATE pictures SET hd_key = @hd, sd_key = @sd, thumb_key = @thumb WHERE id = @id",
+                ("hd", StorageKeys.Hd(id)), ("sd", StorageKeys.Sd(id)), ("thumb", StorageKeys.Thumb(id)), ("id", id));
+        }
+        using (var file = await f.Http.GetAsync($"/api/pictures/{seq.PictureIds[0]}/hd.jpg"))
+        {
+            Assert.Equal(HttpStatusCode.OK, file.StatusCode);
+        }
+
+        using (var response = await f.Owner.DeleteAsync($"/api/collections/{seq.Id}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        }
+        using (var file = await f.Http.GetAsync($"/api/pictures/{seq.PictureIds[0]}/hd.jpg"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, file.StatusCode);
+        }
+
+        // The worker of the instance runs the durable job.
+        var deadline = TimeProvider.System.GetUtcNow().AddSeconds(30);
+        int left;
+        do
+        {
+            left = 0;
+            foreach (var id in seq.PictureIds)
+            {
+                left += (await store.ListAsync(StorageKeys.PictureFolder(id), default).ToListAsync()).Count;
+            }
+            if (left > 0)
+            {
+                await Task.Delay(200);
+            }
+        }
+        while (left > 0 && TimeProvider.System.GetUtcNow() < deadline);
+        Assert.Equal(0, left);
+        // Nothing resurrected: still a tombstone, still deleted.
+        Assert.Equal("deleted", await f.ScalarAsync<string>("SELECT status FROM sequences WHERE id = @id", ("id", seq.Id)));
+        Assert.Equal(0L, await f.ScalarAsync<long>("SELECT count(*) FROM pictures WHERE sequence_id = @id AND deleted_at IS NULL", ("id", seq.Id)));
     }
 }

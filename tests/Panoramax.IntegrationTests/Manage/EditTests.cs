@@ -206,4 +206,16 @@ public class EditTests(ManageFixture f) : IClassFixture<ManageFixture>
         var json = await OkJsonAsync(response);
         Assert.Equal("From a form", json.GetProperty("title").GetString());
     }
+
+    [Fact]
+    public async Task Relative_heading_points_every_picture_along_the_movement_plus_the_offset()
+    {
+        // The walk goes north-east (azimuth ≈ 41° on the ground at these latitudes); a side camera looks 90° to the right of it.
+        var seq = await f.SeedAsync(3);
+        await OkJsonAsync(await SendJsonAsync(f.Owner, HttpMethod.Patch, $"/api/collections/{seq.Id}", new { relative_heading = 90 }));
+        var items = await JsonAsync(f.Http, $"/api/collections/{seq.Id}/items");
+        var headings = items.GetProperty("features").EnumerateArray().Select(i => i.GetProperty("properties").GetProperty("view:azimuth").GetInt32()).ToList();
+        Assert.All(headings, h => Assert.InRange(h, 125, 137));
+        Assert.Equal("upsert", (await f.ChangeLogAsync(seq.PictureIds[0]))[^1].Op);
+    }
 }
