@@ -34,7 +34,31 @@ internal sealed class InstanceInitializer(
 
         var self = await EnsureSelfAsync(db, cancellationToken);
         await EnsureAdminAsync(db, self, cancellationToken);
+        await EnsureDefaultAccountAsync(db, self, cancellationToken);
     }
+
+    /// <summary>Anonymous uploads (when allowed) need an owner: GeoVisio's "default account", without any password.</summary>
+    private async Task EnsureDefaultAccountAsync(PanoramaxDbContext db, Instance self, CancellationToken ct)
+    {
+        if (await db.Accounts.AnyAsync(a => a.IsDefault, ct))
+        {
+            return;
+        }
+        var now = clock.GetUtcNow();
+        db.Accounts.Add(new Account
+        {
+            Id = Guid.CreateVersion7(now),
+            OriginInstanceId = self.Id,
+            Name = DefaultAccountName,
+            IsDefault = true,
+            CreatedAt = now,
+            UpdatedAt = now,
+        });
+        await db.SaveChangesAsync(ct);
+        logger.LogInformation("Created the default account that owns anonymous uploads");
+    }
+
+    internal const string DefaultAccountName = "Default account";
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -49,7 +49,7 @@ public class TestInstance : IAsyncLifetime
         Http = new HttpClient { BaseAddress = BaseUrl };
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Http?.Dispose();
         if (_app is not null)

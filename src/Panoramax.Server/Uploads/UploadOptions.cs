@@ -1,0 +1,16 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Panoramax.Server.Uploads;
+
+/// <summary><c>Panoramax:Uploads</c>: limits of the upload routes.</summary>
+public sealed class UploadOptions
+{
+    public const string Section = "Panoramax:Uploads";
+
+    /// <summary>Largest picture file accepted (413 above). 360° pictures of current cameras are 20–60 MB.</summary>
+    [Range(1024, long.MaxValue)]
+    public long MaxFileBytes { get; set; } = 100L * 1024 * 1024;
+
+    /// <summary>Where files are spooled while they are received and checked; empty means <c>&lt;DataDirectory&gt;/tmp/uploads</c>.</summary>
+    public string? SpoolDirectory { get; set; }
+}
