@@ -42,7 +42,10 @@ public static class AuthExtensions
             o.Events.OnRedirectToLogin = c => { c.Response.StatusCode = StatusCodes.Status401Unauthorized; return Task.CompletedTask; };
             o.Events.OnRedirectToAccessDenied = c => { c.Response.StatusCode = StatusCodes.Status403Forbidden; return Task.CompletedTask; };
         });
-        OAuthServer.Add(services, options, keysDirectory);
+        var signing = RsaKeyFile.LoadOrCreate(options.Server.SigningKeyFile ?? Path.Combine(keysDirectory, "oidc-signing.pem"));
+        var encryption = RsaKeyFile.LoadOrCreate(options.Server.EncryptionKeyFile ?? Path.Combine(keysDirectory, "oidc-encryption.pem"));
+        OAuthServer.Add(services, options, signing, encryption);
+        ExternalLogins.Add(services, options, signing, encryption);
         return services;
     }
 

@@ -31,6 +31,41 @@ public sealed class AuthOptions
     public string LoginPage { get; set; } = "/login";
     /// <summary>The instance as an OpenID Connect provider (OpenIddict).</summary>
     public OAuthServerOptions Server { get; set; } = new();
+    /// <summary>Log in with OpenStreetMap accounts.</summary>
+    public OpenStreetMapOptions OpenStreetMap { get; set; } = new();
+    /// <summary>Log in with any OpenID Connect provider (Keycloak, another Panoramax instance…).</summary>
+    public OidcProviderOptions Oidc { get; set; } = new();
+    /// <summary>
+    /// Where /api/auth/login goes without an explicit provider: <c>local</c> (the login page), <c>OpenStreetMap</c> or
+    /// the OIDC provider's name. Empty: the login page when local accounts are on, else the one external provider.
+    /// </summary>
+    public string? LoginProvider { get; set; }
+}
+
+/// <summary><c>Panoramax:Auth:OpenStreetMap</c>: an OAuth 2 application registered on openstreetmap.org.</summary>
+public sealed class OpenStreetMapOptions
+{
+    public const string ProviderName = "OpenStreetMap";
+    public string? ClientId { get; set; }
+    public string? ClientSecret { get; set; }
+    /// <summary>
+    /// Another OSM server (a test fake, a private OSM): its <c>/oauth2/authorize</c> and <c>/oauth2/token</c> are used and the
+    /// account is read from <c>{ApiUrl or BaseUrl}/api/0.6/user/details.json</c>. Empty: openstreetmap.org via OpenID Connect.
+    /// </summary>
+    public Uri? BaseUrl { get; set; }
+    public Uri? ApiUrl { get; set; }
+    public bool Enabled => !string.IsNullOrEmpty(ClientId);
+}
+
+/// <summary><c>Panoramax:Auth:Oidc</c>: a generic OpenID Connect provider found by discovery from its issuer.</summary>
+public sealed class OidcProviderOptions
+{
+    public Uri? Issuer { get; set; }
+    public string? ClientId { get; set; }
+    public string? ClientSecret { get; set; }
+    public string ProviderName { get; set; } = "oidc";
+    public string DisplayName { get; set; } = "OpenID Connect";
+    public bool Enabled => Issuer is not null && !string.IsNullOrEmpty(ClientId);
 }
 
 /// <summary><c>Panoramax:Auth:Server</c>: this instance's OpenID Connect / OAuth 2 server.</summary>

@@ -17,6 +17,7 @@ public sealed class PanoramaxDbContext(DbContextOptions<PanoramaxDbContext> opti
     public DbSet<Instance> Instances => Set<Instance>();
     public DbSet<Account> Accounts => Set<Account>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<ExternalLogin> ExternalLogins => Set<ExternalLogin>();
     public DbSet<Sequence> Sequences => Set<Sequence>();
     public DbSet<Picture> Pictures => Set<Picture>();
     public DbSet<UploadSet> UploadSets => Set<UploadSet>();

@@ -29,7 +29,7 @@ public static class OAuthServer
     public const string UserInfoPath = "/oauth/userinfo";
     public const string ApiScope = "api";
 
-    internal static void Add(IServiceCollection services, AuthOptions options, string keysDirectory)
+    internal static void Add(IServiceCollection services, AuthOptions options, RsaSecurityKey signing, RsaSecurityKey encryption)
     {
         var server = options.Server;
         services.AddOpenIddict()
@@ -45,8 +45,8 @@ public static class OAuthServer
                     .AllowClientCredentialsFlow();
                 o.RegisterScopes(Scopes.OpenId, Scopes.Profile, Scopes.Email, Scopes.Roles, Scopes.OfflineAccess, ApiScope);
                 o.SetAccessTokenLifetime(server.AccessTokenLifetime).SetRefreshTokenLifetime(server.RefreshTokenLifetime);
-                o.AddSigningKey(RsaKeyFile.LoadOrCreate(server.SigningKeyFile ?? Path.Combine(keysDirectory, "oidc-signing.pem")));
-                o.AddEncryptionKey(RsaKeyFile.LoadOrCreate(server.EncryptionKeyFile ?? Path.Combine(keysDirectory, "oidc-encryption.pem")));
+                o.AddSigningKey(signing);
+                o.AddEncryptionKey(encryption);
                 var aspnet = o.UseAspNetCore()
                     .EnableAuthorizationEndpointPassthrough()
                     .EnableTokenEndpointPassthrough()

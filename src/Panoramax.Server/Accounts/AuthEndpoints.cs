@@ -1,9 +1,11 @@
 using System.Net;
+using Microsoft.AspNetCore.Antiforgery;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Panoramax.Auth;
 using Panoramax.Auth.Local;
+using Panoramax.Auth.OAuth;
 using Panoramax.Auth.Sessions;
 using Panoramax.Auth.Tokens;
 using Panoramax.Persistence;
@@ -17,6 +19,8 @@ namespace Panoramax.Server.Accounts;
 /// </summary>
 public static class AuthEndpoints
 {
+    public const string LocalProvider = "local";
+
     public static RouteGroupBuilder MapAuth(this RouteGroupBuilder api)
     {
         var auth = api.MapGroup("/auth").WithTags("Auth").AddEndpointFilter(async (ctx, next) =>
@@ -25,6 +29,7 @@ public static class AuthEndpoints
                 : ApiError.Result(StatusCodes.Status501NotImplemented, "authentication is not activated on this instance"));
         auth.MapGet("/login", Login).WithName("Login").WithSummary("Start logging in (302 to the login page or provider)");
         auth.MapGet("/logout", LogoutAsync).WithName("Logout");
+        auth.MapMethods("/redirect", [HttpMethods.Get, HttpMethods.Post], ExternalRedirectAsync).WithName("LoginRedirect").ExcludeFromDescription().DisableAntiforgery();
         auth.MapPost("/local/login", LocalLoginAsync).WithName("LocalLogin").WithSummary("Log in with a name (or e-mail) and a password (form or JSON)").DisableAntiforgery();
         auth.MapPost("/local/register", RegisterAsync).WithName("Register").WithSummary("Create a local account (form or JSON)").DisableAntiforgery();
         auth.MapPost("/tokens/generate", GenerateAsync).WithName("GenerateToken").WithSummary("Make an unclaimed token for a client that cannot log in itself (CLI)");
@@ -33,19 +38,34 @@ public static class AuthEndpoints
         return api;
     }
 
-    internal static IResult Login(HttpContext http, IOptions<AuthOptions> options, string? next_url)
+    internal static IResult Login(HttpContext http, IOptions<AuthOptions> options, string? next_url, string? provider)
     {
         var next = SafeNextUrl(http.Request, next_url);
-        if (http.Account() is not null)
+        if (http.Account() is not null && provider is null)
         {
             return Results.Redirect(next ?? "/");
         }
         var o = options.Value;
-        if (!o.LocalAccounts)
+        var externals = ExternalLogins.Providers(o);
+        var chosen = provider ?? (string.IsNullOrEmpty(o.LoginProvider) ? null : o.LoginProvider) ?? (o.LocalAccounts ? LocalProvider : externals.Count > 0 ? externals[0].Name : null)
+            ?? throw ApiException.Forbidden("No login method is configured on this instance");
+        if (chosen == LocalProvider)
         {
-            throw ApiException.Forbidden("No login method is configured on this instance");
+            return o.LocalAccounts
+                ? Results.Redirect(next is null ? o.LoginPage : $"{o.LoginPage}?next_url={Uri.EscapeDataString(next)}")
+                : throw ApiException.BadRequest("This instance has no local accounts");
         }
-        return Results.Redirect(next is null ? o.LoginPage : $"{o.LoginPage}?next_url={Uri.EscapeDataString(next)}");
+        return externals.Any(e => e.Name == chosen)
+            ? ExternalLogins.Challenge(chosen, next ?? "/")
+            : throw ApiException.BadRequest($"Unknown login provider {chosen}: {string.Join(", ", externals.Select(e => e.Name).Prepend(LocalProvider))}");
+    }
+
+    /// <summary>The external provider's callback (GeoVisio's name): account found or created, session opened.</summary>
+    internal static async Task<IResult> ExternalRedirectAsync(HttpContext http, ExternalLogins logins, SessionCookies session, CancellationToken ct)
+    {
+        var (account, returnUrl) = await logins.CompleteAsync(http, ct);
+        await session.SignInAsync(http, account);
+        return Results.Redirect(SafeNextUrl(http.Request, returnUrl) ?? "/");
     }
 
     internal static async Task<IResult> LogoutAsync(HttpContext http, string? next_url)
@@ -57,9 +77,10 @@ public static class AuthEndpoints
             : Results.Redirect(next);
     }
 
-    internal static async Task<IResult> LocalLoginAsync(HttpContext http, LocalAccountService accounts, SessionCookies session, IOptions<AuthOptions> options, CancellationToken ct)
+    internal static async Task<IResult> LocalLoginAsync(HttpContext http, LocalAccountService accounts, SessionCookies session, IOptions<AuthOptions> options, IAntiforgery antiforgery, CancellationToken ct)
     {
         var (fields, isForm) = await ReadFieldsAsync(http.Request, ct);
+        await CheckFormTokenAsync(http, antiforgery, isForm);
         var next = SafeNextUrl(http.Request, fields.GetValueOrDefault("next_url"));
         try
         {
@@ -73,9 +94,10 @@ public static class AuthEndpoints
         }
     }
 
-    internal static async Task<IResult> RegisterAsync(HttpContext http, LocalAccountService accounts, SessionCookies session, CancellationToken ct)
+    internal static async Task<IResult> RegisterAsync(HttpContext http, LocalAccountService accounts, SessionCookies session, IAntiforgery antiforgery, CancellationToken ct)
     {
         var (fields, isForm) = await ReadFieldsAsync(http.Request, ct);
+        await CheckFormTokenAsync(http, antiforgery, isForm);
         var next = SafeNextUrl(http.Request, fields.GetValueOrDefault("next_url"));
         try
         {
@@ -153,6 +175,26 @@ public static class AuthEndpoints
         }
         // 302 after a POST: the browser comes back to the page with a GET.
         return TypedResults.Redirect(url, permanent: false, preserveMethod: false);
+    }
+
+    /// <summary>
+    /// Browser forms must come from our own pages (antiforgery token), so that another site cannot log someone into an
+    /// account of its choosing. JSON callers (scripts, the CLI) cannot be driven cross-site with cookies.
+    /// </summary>
+    private static async Task CheckFormTokenAsync(HttpContext http, IAntiforgery antiforgery, bool isForm)
+    {
+        if (!isForm)
+        {
+            return;
+        }
+        try
+        {
+            await antiforgery.ValidateRequestAsync(http);
+        }
+        catch (AntiforgeryValidationException)
+        {
+            throw ApiException.BadRequest("This form has expired or did not come from this site: reload the page and try again");
+        }
     }
 
     /// <summary>Fields of a form post or a flat JSON object, and which one it was.</summary>

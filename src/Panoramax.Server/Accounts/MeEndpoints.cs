@@ -35,7 +35,10 @@ public static class MeEndpoints
     internal static async Task<IResult> GetAsync(HttpContext http, PanoramaxDbContext db, LinkBuilder links, IOptions<PanoramaxOptions> options, CancellationToken ct)
     {
         var account = await db.Accounts.AsNoTracking().SingleAsync(a => a.Id == http.Account()!.Id, ct);
-        return Results.Json(UserJson(account, links, options.Value), ApiJson.Options);
+        var json = UserJson(account, links, options.Value);
+        json["external_logins"] = await db.ExternalLogins.AsNoTracking().Where(l => l.AccountId == account.Id).OrderBy(l => l.CreatedAt)
+            .Select(l => new { provider = l.Provider, subject = l.Subject, display_name = l.DisplayName }).ToListAsync(ct);
+        return Results.Json(json, ApiJson.Options);
     }
 
     internal static async Task<IResult> PatchAsync(HttpContext http, PanoramaxDbContext db, LinkBuilder links, IOptions<PanoramaxOptions> options, TimeProvider clock, CancellationToken ct)

@@ -69,7 +69,8 @@ public static class PanoramaxApp
         services.AddScoped<LinkBuilder>();
         services.AddScoped<CurrentViewer>();
         services.AddSingleton<ConformanceRegistry>();
-        services.AddSingleton(sp => new AuthFeature { Enabled = sp.GetRequiredService<IOptions<AuthOptions>>().Value.Enabled });
+        services.AddSingleton(sp => new AuthFeature { Enabled = sp.GetRequiredService<IOptions<AuthOptions>>().Value.Enabled, UserProfileUrl = "/account" });
+        services.AddAntiforgery();
 
         services.AddPanoramaxPersistence(_ => PersistenceExtensions.BuildPanoramaxDataSource(connectionString));
         services.AddSingleton<Panoramax.Persistence.Queries.CatalogExtentCache>();
@@ -173,6 +174,7 @@ public static class PanoramaxApp
         api.MapVectorTiles();
         app.MapViewer();
         app.MapUploadPage();
+        app.MapAccountPages();
         api.MapPictureFiles();
         // The blurring API lives at the root, as on SGBlur: callers configure a base URL and add /blur/.
         app.MapBlur();

@@ -47,24 +47,54 @@ public class LocalAccountTests(TestInstance instance) : IClassFixture<TestInstan
     }
 
     [Fact]
-    public async Task Form_login_redirects_to_next_url_on_this_site_only()
+    public async Task Login_page_form_logs_in_and_redirects_to_next_url_on_this_site_only()
     {
         await TestAuth.UserAsync(instance, "form-user");
         using var browser = TestAuth.CookieClient(instance);
+        var token = await FormTokenAsync(browser, "/login?next_url=%2Faccount");
         using var ok = await browser.PostAsync("/api/auth/local/login", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["name"] = "form-user", ["password"] = TestAuth.PasswordOf("form-user"), ["next_url"] = "https://evil.example.org/",
+            ["__RequestVerificationToken"] = token, ["name"] = "form-user", ["password"] = TestAuth.PasswordOf("form-user"), ["next_url"] = "https://evil.example.org/",
         }));
         Assert.Equal(HttpStatusCode.Redirect, ok.StatusCode);
         Assert.Equal("/", ok.Headers.Location!.OriginalString);
+        using var account = await browser.GetAsync("/account");
+        Assert.Equal(HttpStatusCode.OK, account.StatusCode);
+        Assert.Contains("API tokens", await account.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
-        using var wrong = await TestAuth.CookieClient(instance).PostAsync("/api/auth/local/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        using var other = TestAuth.CookieClient(instance);
+        token = await FormTokenAsync(other, "/login");
+        using var wrong = await other.PostAsync("/api/auth/local/login", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["name"] = "form-user", ["password"] = "nope", ["next_url"] = "/account",
+            ["__RequestVerificationToken"] = token, ["name"] = "form-user", ["password"] = "nope", ["next_url"] = "/account",
         }));
         Assert.Equal(HttpStatusCode.Redirect, wrong.StatusCode);
         Assert.StartsWith("/login?error=", wrong.Headers.Location!.OriginalString, StringComparison.Ordinal);
         Assert.Contains("next_url=%2Faccount", wrong.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        using var errorPage = await other.GetAsync(wrong.Headers.Location);
+        Assert.Contains("Wrong name or password", await errorPage.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Form_post_without_the_pages_antiforgery_token_is_refused()
+    {
+        await TestAuth.UserAsync(instance, "forged-form");
+        using var browser = TestAuth.CookieClient(instance);
+        using var forged = await browser.PostAsync("/api/auth/local/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["name"] = "forged-form", ["password"] = TestAuth.PasswordOf("forged-form"),
+        }));
+        await JsonAssert.IsApiErrorAsync(forged, HttpStatusCode.BadRequest);
+        using var anonymousAccount = await browser.GetAsync("/account");
+        Assert.Equal(HttpStatusCode.Redirect, anonymousAccount.StatusCode);
+    }
+
+    private static async Task<string> FormTokenAsync(HttpClient browser, string page)
+    {
+        var html = await browser.GetStringAsync(page);
+        var m = System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"");
+        Assert.True(m.Success, html);
+        return WebUtility.HtmlDecode(m.Groups[1].Value);
     }
 
     [Fact]
