@@ -60,6 +60,26 @@ internal sealed class BenchDatabase : IAsyncDisposable
         await ctx.Database.MigrateAsync();
     }
 
+    /// <summary>
+    /// Seeds the plan, except on an external server (PANORAMAX_BENCH_CONNECTION) that already holds exactly that many
+    /// pictures: re-running a bench while tuning then skips the minute of seeding (the plan's coordinates are deterministic).
+    /// </summary>
+    public async Task SeedOnceAsync(IReadOnlyList<Seeder.SequencePlan> plan)
+    {
+        if (_cluster is null)
+        {
+            await using var cmd = DataSource.CreateCommand("SELECT count(*) FROM pictures");
+            var existing = (long)(await cmd.ExecuteScalarAsync())!;
+            if (existing == plan.Sum(s => s.Coords.Length))
+            {
+                Console.WriteLine($"reusing the {existing:N0} pictures already in the external database");
+                return;
+            }
+        }
+        await Seeder.SeedAsync(DataSource, plan);
+        await ExecAsync("VACUUM ANALYZE");
+    }
+
     public async Task ExecAsync(string sql)
     {
         await using var cmd = DataSource.CreateCommand(sql);

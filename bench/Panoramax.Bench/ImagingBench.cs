@@ -121,9 +121,9 @@ internal static class ImagingBench
 
     private static string Ratio(double ours, double net) => net > 0 ? FormattableString.Invariant($"{ours / net:F2}x") : "n/a";
 
-    private readonly record struct Cost(double WallMs, double CpuMs, long MaxRssKb);
+    internal readonly record struct Cost(double WallMs, double CpuMs, long MaxRssKb);
 
-    private static Cost Measure(string tool, string args)
+    internal static Cost Measure(string tool, string args)
     {
         var output = Capture("/usr/bin/time", $"-f \"cost=%e %U %S %M\" {tool} {args}", stderr: true);
         var line = output.Split('\n').LastOrDefault(l => l.StartsWith("cost=", StringComparison.Ordinal))
@@ -152,14 +152,14 @@ internal static class ImagingBench
     }
 
     /// <summary>The same outputs with the CLI tools: SD, thumbnail (flat: fill + centre crop; 360: 2000×1000 then centre crop), dzsave tiles.</summary>
-    private static Cost Cli(string source, PictureKind kind, string outDir, int tileSize)
+    internal static Cost Cli(string source, PictureKind kind, string outDir, int tileSize)
     {
         Directory.CreateDirectory(outDir);
         var costs = CliSteps(source, kind, outDir, tileSize).Select(step => Measure(step.Tool, step.Args)).ToList();
         return new Cost(costs.Sum(c => c.WallMs), costs.Sum(c => c.CpuMs), costs.Max(c => c.MaxRssKb));
     }
 
-    private static IEnumerable<(string Tool, string Args)> CliSteps(string source, PictureKind kind, string outDir, int tileSize)
+    internal static IEnumerable<(string Tool, string Args)> CliSteps(string source, PictureKind kind, string outDir, int tileSize)
     {
         yield return ("vipsthumbnail", $"\"{source}\" -s \"2048x>\" -o \"{outDir}/sd.jpg[Q=75]\"");
         if (kind == PictureKind.Equirectangular)
@@ -174,9 +174,9 @@ internal static class ImagingBench
         }
     }
 
-    private static void Run(string tool, string args) => Capture(tool, args);
+    internal static void Run(string tool, string args) => Capture(tool, args);
 
-    private static string Capture(string tool, string args, bool stderr = false)
+    internal static string Capture(string tool, string args, bool stderr = false)
     {
         var psi = new ProcessStartInfo(tool, args) { RedirectStandardOutput = true, RedirectStandardError = true };
         using var p = Process.Start(psi)!;
@@ -191,7 +191,7 @@ internal static class ImagingBench
         return result;
     }
 
-    private static string Header(string path)
+    internal static string Header(string path)
     {
         using var image = Image.NewFromFile(path);
         return $"{image.Width}x{image.Height} ({image.Width * (long)image.Height / 1e6:F0} MP)";

@@ -7,6 +7,7 @@ using Panoramax.Bench;
 //        dotnet run -c Release --project bench/Panoramax.Bench -- tiles [pictures] [sequences] [tiles per zoom]
 //        dotnet run -c Release --project bench/Panoramax.Bench -- search [pictures] [sequences] [queries]
 //        dotnet run -c Release --project bench/Panoramax.Bench -- imaging
+//        dotnet run -c Release --project bench/Panoramax.Bench -- pipeline [runs=3]
 //        dotnet run -c Release --project bench/Panoramax.Bench -- blur-eval [tile=832] [overlap=0.2] [face=0.6] [plate=0.25] ...
 var command = args.Length > 0 ? args[0] : "seed";
 switch (command)
@@ -25,10 +26,15 @@ switch (command)
     case "imaging-one":
         // Internal: one derivative step in a fresh process, for the peak-RSS measurement.
         return ImagingBench.RunOne(args[1], args[2]);
+    case "pipeline":
+        return await PipelineBench.RunAsync(ParseInt(args, 1, 3));
+    case "pipeline-one":
+        // Internal: one whole processing job in a fresh process, for the peak-RSS measurement.
+        return await PipelineBench.RunOneAsync(args[1]);
     case "blur-eval":
         return await BlurEval.RunAsync(args);
     default:
-        Console.Error.WriteLine($"unknown benchmark '{command}'; known: seed, search, imaging, blur-eval, tiles");
+        Console.Error.WriteLine($"unknown benchmark '{command}'; known: seed, search, imaging, pipeline, blur-eval, tiles");
         return 2;
 }
 

@@ -1,8 +1,10 @@
 using Microsoft.EntityFrameworkCore;
+using OpenIddict.EntityFrameworkCore.Models;
 using Panoramax.Domain.Accounts;
 using Panoramax.Domain.Federation;
 using Panoramax.Domain.Instances;
 using Panoramax.Domain.Jobs;
+using Panoramax.Domain.Moderation;
 using Panoramax.Domain.Pictures;
 using Panoramax.Domain.Reports;
 using Panoramax.Domain.Sequences;
@@ -14,6 +16,7 @@ public sealed class PanoramaxDbContext(DbContextOptions<PanoramaxDbContext> opti
 {
     public DbSet<Instance> Instances => Set<Instance>();
     public DbSet<Account> Accounts => Set<Account>();
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<Sequence> Sequences => Set<Sequence>();
     public DbSet<Picture> Pictures => Set<Picture>();
     public DbSet<UploadSet> UploadSets => Set<UploadSet>();
@@ -21,11 +24,20 @@ public sealed class PanoramaxDbContext(DbContextOptions<PanoramaxDbContext> opti
     public DbSet<Report> Reports => Set<Report>();
     public DbSet<ChangeLogEntry> ChangeLog => Set<ChangeLogEntry>();
     public DbSet<BackgroundJob> Jobs => Set<BackgroundJob>();
+    public DbSet<PeerCursor> PeerCursors => Set<PeerCursor>();
+    public DbSet<ModerationAction> ModerationActions => Set<ModerationAction>();
+    public DbSet<ExcludedArea> ExcludedAreas => Set<ExcludedArea>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.HasPostgresExtension("postgis");
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(PanoramaxDbContext).Assembly);
+        // OpenIddict's entities (its default string keys), in snake_case tables like ours.
+        modelBuilder.UseOpenIddict();
+        modelBuilder.Entity<OpenIddictEntityFrameworkCoreApplication>().ToTable("openiddict_applications");
+        modelBuilder.Entity<OpenIddictEntityFrameworkCoreAuthorization>().ToTable("openiddict_authorizations");
+        modelBuilder.Entity<OpenIddictEntityFrameworkCoreScope>().ToTable("openiddict_scopes");
+        modelBuilder.Entity<OpenIddictEntityFrameworkCoreToken>().ToTable("openiddict_tokens");
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

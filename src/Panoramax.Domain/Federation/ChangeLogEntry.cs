@@ -22,6 +22,13 @@ public sealed class ChangeLogEntry
     public byte[]? PrevHash { get; set; }
     /// <summary>Origin's Ed25519 signature, when the entry is signed individually or is a checkpoint.</summary>
     public byte[]? Signature { get; set; }
+    /// <summary>SHA-256 of the entry's canonical bytes (federation-spec.md §3); the next entry's <see cref="PrevHash"/>.</summary>
+    public byte[]? EntryHash { get; set; }
+    /// <summary>
+    /// When the entry got its payload, hashes and (for checkpoints) signature. Writers only append (an outbox);
+    /// the sealer fills the rest later, and only sealed entries are served to peers. Replicated entries arrive sealed.
+    /// </summary>
+    public DateTimeOffset? SealedAt { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
 }
 

@@ -16,6 +16,14 @@ public sealed class Instance
     public PeerTrust Trust { get; set; } = PeerTrust.Pending;
     /// <summary>Highest change-log sequence number known for this origin (written by its origin, copied by peers).</summary>
     public long LastSeq { get; set; }
+    /// <summary>Federation (gRPC, HTTP/2) endpoint of a peer; null for origins only known through relays.</summary>
+    public string? FederationUrl { get; set; }
+    /// <summary>True for instances we exchange with directly (added by an admin or who said Hello), false for relayed origins.</summary>
+    public bool IsPeer { get; set; }
+    public DateTimeOffset? LastSyncAt { get; set; }
+    public string? LastError { get; set; }
+    /// <summary>Entries received from this peer and refused (bad signature, broken chain, wrong origin…).</summary>
+    public long RejectedEntries { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 }

@@ -64,6 +64,12 @@ public sealed class Picture
     public int? TileCols { get; set; }
     public int? TileRows { get; set; }
 
+    /// <summary>
+    /// For pictures replicated from another origin: the origin's file hrefs as JSON (<c>{"hd":…,"sd":…,"thumb":…,"tiles":…}</c>).
+    /// Files stay on their origin; our STAC answers link there. Null for local pictures.
+    /// </summary>
+    public string? RemoteAssets { get; set; }
+
     public string? ProcessError { get; set; }
     public int ProcessAttempts { get; set; }
     public DateTimeOffset? ProcessedAt { get; set; }

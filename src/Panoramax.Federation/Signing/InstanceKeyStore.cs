@@ -55,6 +55,10 @@ public sealed class InstanceKeyStore : IDisposable
         return new InstanceKeyStore(key, created: true);
     }
 
+    /// <summary>A key from its 32-byte RFC 8032 seed: test vectors and test peers, never the server's own key.</summary>
+    public static InstanceKeyStore FromSeed(ReadOnlySpan<byte> seed) =>
+        new(Key.Import(Algorithm, seed, KeyBlobFormat.RawPrivateKey), created: false);
+
     public byte[] Sign(ReadOnlySpan<byte> data) => Algorithm.Sign(_key, data);
 
     public static bool Verify(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature) =>

@@ -7,10 +7,14 @@ namespace Panoramax.Persistence.ChangeLog;
 /// Appends entries to this instance's change log. Sequence numbers come from the instance row's
 /// <c>last_seq</c>, incremented inside the caller's transaction: the row lock makes concurrent writers
 /// take consecutive numbers in commit order, so the feed is gap-free (a rolled-back transaction
-/// gives its number back). Call it last in a transaction to keep the lock short.
+/// gives its number back). Call it last in a transaction to keep the lock short. Entries are an outbox: the
+/// federation sealer later renders their payload from the record's current state, hashes and signs them.
 /// </summary>
 public static class ChangeLogWriter
 {
+    /// <summary>PostgreSQL NOTIFY channel signalled by every append.</summary>
+    public const string NotifyChannel = "panoramax_change_log";
+
     public static async Task<ChangeLogEntry> AppendAsync(
         PanoramaxDbContext db,
         EntityKind kind,
@@ -41,6 +45,8 @@ public static class ChangeLogWriter
             CreatedAt = clock.GetUtcNow(),
         };
         db.ChangeLog.Add(entry);
+        // Delivered at commit (never for a rolled-back transaction): wakes the federation sealer at once.
+        await db.Database.ExecuteSqlRawAsync("SELECT pg_notify('" + NotifyChannel + "', '')", ct);
         return entry;
     }
 

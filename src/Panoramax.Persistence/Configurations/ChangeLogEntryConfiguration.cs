@@ -12,10 +12,14 @@ internal sealed class ChangeLogEntryConfiguration : IEntityTypeConfiguration<Cha
         b.ToTable("change_log");
         // (origin, seq) is the identity of an entry everywhere in the network.
         b.HasKey(x => new { x.OriginInstanceId, x.Seq });
-        b.Property(x => x.Payload).HasColumnType("jsonb");
+        // text, not jsonb: the payload is hashed and signed, so its bytes must come back exactly as written.
+        b.Property(x => x.Payload).HasColumnType("text");
         b.Property(x => x.PayloadHash).HasMaxLength(32);
         b.Property(x => x.PrevHash).HasMaxLength(32);
         b.Property(x => x.Signature).HasMaxLength(64);
+        b.Property(x => x.EntryHash).HasMaxLength(32);
+        // The sealer's queue: this instance's entries not sealed yet.
+        b.HasIndex(x => new { x.OriginInstanceId, x.Seq }).HasDatabaseName("ix_change_log_unsealed").HasFilter("sealed_at IS NULL");
         b.HasOne<Instance>().WithMany().HasForeignKey(x => x.OriginInstanceId).OnDelete(DeleteBehavior.Restrict);
         b.HasIndex(x => new { x.EntityKind, x.EntityId, x.Seq });
         // Retention sweeps delete old entries by age.

@@ -23,6 +23,7 @@ internal sealed class PictureConfiguration : IEntityTypeConfiguration<Picture>
         b.Property(x => x.ContentSha256).HasMaxLength(32);
         b.Property(x => x.Exif).HasColumnType("jsonb");
         b.Property(x => x.Semantics).HasColumnType("jsonb");
+        b.Property(x => x.RemoteAssets).HasColumnType("jsonb");
         b.Property(x => x.HdKey).HasMaxLength(500);
         b.Property(x => x.OriginalKey).HasMaxLength(500);
         b.Property(x => x.SdKey).HasMaxLength(500);

@@ -14,9 +14,12 @@ public static class JobQueue
         var now = clock.GetUtcNow();
         var runAfter = now + (delay ?? TimeSpan.Zero);
         return db.Database.ExecuteSqlAsync($"""
-            INSERT INTO jobs (kind, target_id, state, attempts, run_after, created_at, updated_at)
-            VALUES ({kind}, {targetId}, 'queued', 0, {runAfter}, {now}, {now})
-            ON CONFLICT (kind, target_id) WHERE state IN ('queued', 'running') DO NOTHING
+            WITH inserted AS (
+                INSERT INTO jobs (kind, target_id, state, attempts, run_after, created_at, updated_at)
+                VALUES ({kind}, {targetId}, 'queued', 0, {runAfter}, {now}, {now})
+                ON CONFLICT (kind, target_id) WHERE state IN ('queued', 'running') DO NOTHING
+                RETURNING kind)
+            SELECT pg_notify('panoramax_jobs', kind) FROM inserted
             """, ct);
     }
 }

@@ -31,3 +31,40 @@ public static class CatalogExtentQuery
             r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5));
     }
 }
+
+/// <summary>
+/// The public extent for the landing page, read at most once per <see cref="Ttl"/>: it aggregates every published
+/// sequence, and the landing page is the first thing every client opens. Whatever changes what is published (ingest
+/// publishing a sequence, deletions, visibility changes) calls <see cref="Invalidate"/> so the next landing page is exact;
+/// the TTL only bounds how stale a change made elsewhere (another instance of the server, SQL by hand) can be.
+/// </summary>
+public sealed class CatalogExtentCache(NpgsqlDataSource db, TimeProvider time)
+{
+    public static readonly TimeSpan Ttl = TimeSpan.FromSeconds(60);
+
+    private sealed record Entry(Task<CatalogExtent?> Value, long Generation, DateTimeOffset Expires);
+
+    private Entry? _entry;
+    private long _generation;
+
+    /// <returns>null when nothing is published yet.</returns>
+    public Task<CatalogExtent?> GetAsync(CancellationToken ct)
+    {
+        var current = Volatile.Read(ref _entry);
+        var now = time.GetUtcNow();
+        if (current is not null && current.Generation == Interlocked.Read(ref _generation) && now < current.Expires
+            && !current.Value.IsFaulted && !current.Value.IsCanceled)
+        {
+            return current.Value.WaitAsync(ct);
+        }
+        // The generation is taken before the read: an Invalidate() while it runs makes its result stale at once.
+        var generation = Interlocked.Read(ref _generation);
+        // Shared by every caller that arrives meanwhile, so one caller giving up must not cancel it.
+        var fresh = new Entry(CatalogExtentQuery.PublicExtentAsync(db, CancellationToken.None), generation, now + Ttl);
+        var winner = Interlocked.CompareExchange(ref _entry, fresh, current);
+        return (ReferenceEquals(winner, current) ? fresh : winner!).Value.WaitAsync(ct);
+    }
+
+    /// <summary>Forgets the cached extent: call after publishing, hiding or deleting pictures or sequences.</summary>
+    public void Invalidate() => Interlocked.Increment(ref _generation);
+}

@@ -51,16 +51,35 @@ public static class ItemQuery
         p.width, p.height, p.gps_accuracy_m, p.horizontal_pixel_density, p.original_file_name, p.original_file_size,
         p.status, p.visibility, coalesce(p.license, s.license), p.exif::text, p.semantics::text, s.semantics::text,
         p.tile_cols, p.tile_rows, p.created_at, p.updated_at, p.account_id, a.name,
+        """;
+
+    private const string NeighbourColumns = """
         prev.id, ST_X(prev.location), ST_Y(prev.location), prev.captured_at,
         nxt.id, ST_X(nxt.location), ST_Y(nxt.location), nxt.captured_at
         """;
+
+    // Same column list without the two look-ups (and without two more joins for the planner to consider).
+    private const string NoNeighbourColumns = """
+        NULL::uuid, NULL::float8, NULL::float8, NULL::timestamptz, NULL::uuid, NULL::float8, NULL::float8, NULL::timestamptz
+        """;
+
+    // Read after either neighbour list: origin file hrefs of replicated pictures and the record version.
+    private const string TrailingColumns = ", p.remote_assets::text, p.version";
 
     public static async Task<List<ItemRow>> ReadAsync(
         NpgsqlDataSource db, Viewer viewer, ItemFilter filter, ItemOrder order, int? limit,
         (double X, double Y)? orderPoint, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand();
-        var p = cmd.Parameters;
+        cmd.CommandText = Compose(cmd.Parameters, viewer, filter, order, limit, orderPoint);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await ReadRowsAsync(r, limit, ct);
+    }
+
+    /// <summary>The item SQL for this filter and order, its values added to <paramref name="p"/>.</summary>
+    private static string Compose(
+        NpgsqlParameterCollection p, Viewer viewer, ItemFilter filter, ItemOrder order, int? limit, (double X, double Y)? orderPoint)
+    {
         var pictureVisible = VisibilitySql.Predicate("p", viewer, p, publishedOnly: !filter.IncludeUnpublishedForOwner);
         var sequenceVisible = VisibilitySql.Predicate("s", viewer, p, publishedOnly: !filter.IncludeUnpublishedForOwner);
         // Neighbours: only what the same viewer could open.
@@ -137,7 +156,9 @@ public static class ItemQuery
         var orderBy = order switch
         {
             ItemOrder.Rank => "p.rank",
-            ItemOrder.Distance when orderPoint is not null => "p.location <-> ST_SetSRID(ST_MakePoint(@ox, @oy), 4326), p.id",
+            // The bare distance (no tie-breaker) lets the GiST index walk the pictures nearest first and stop at the
+            // limit: a country-wide bbox costs as little as a street-sized one instead of sorting every match.
+            ItemOrder.Distance when orderPoint is not null => "p.location <-> ST_SetSRID(ST_MakePoint(@ox, @oy), 4326)",
             ItemOrder.CapturedAsc => "p.captured_at, p.id",
             ItemOrder.CapturedDesc => "p.captured_at DESC, p.id",
             ItemOrder.UpdatedAsc => "p.updated_at, p.id",
@@ -152,22 +173,13 @@ public static class ItemQuery
         }
 
         var sql = new StringBuilder();
-        sql.Append("SELECT ").Append(Columns).Append("""
+        sql.Append("SELECT ").Append(Columns).Append(filter.WithNeighbours ? NeighbourColumns : NoNeighbourColumns).Append(TrailingColumns).Append("""
 
             FROM pictures p
             JOIN sequences s ON s.id = p.sequence_id
             JOIN accounts a ON a.id = p.account_id
             """);
-        if (!filter.WithNeighbours)
-        {
-            // Same column list: NULL neighbours.
-            sql.Append("""
-
-                LEFT JOIN LATERAL (SELECT NULL::uuid AS id, NULL::geometry AS location, NULL::timestamptz AS captured_at) prev ON TRUE
-                LEFT JOIN LATERAL (SELECT NULL::uuid AS id, NULL::geometry AS location, NULL::timestamptz AS captured_at) nxt ON TRUE
-                """);
-        }
-        else
+        if (filter.WithNeighbours)
         {
             sql.Append("""
 
@@ -192,10 +204,12 @@ public static class ItemQuery
             sql.Append("\nLIMIT @limit");
             p.AddWithValue("limit", l);
         }
-        cmd.CommandText = sql.ToString();
+        return sql.ToString();
+    }
 
+    private static async Task<List<ItemRow>> ReadRowsAsync(NpgsqlDataReader r, int? limit, CancellationToken ct)
+    {
         var rows = new List<ItemRow>(limit is { } cap && cap < 1000 ? cap : 64);
-        await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
         {
             var seqId = r.GetGuid(1);
@@ -236,48 +250,62 @@ public static class ItemQuery
                 AccountName = r.GetString(32),
                 Prev = r.IsDBNull(33) ? null : new Neighbour(r.GetGuid(33), seqId, r.GetDouble(34), r.GetDouble(35), r.GetFieldValue<DateTimeOffset>(36)),
                 Next = r.IsDBNull(37) ? null : new Neighbour(r.GetGuid(37), seqId, r.GetDouble(38), r.GetDouble(39), r.GetFieldValue<DateTimeOffset>(40)),
+                RemoteAssetsJson = r.IsDBNull(41) ? null : r.GetString(41),
+                Version = r.GetInt64(42),
             });
         }
         return rows;
     }
 
     /// <summary>
-    /// Nearest visible picture of each other sequence within <paramref name="radiusM"/> metres, for the viewer's
-    /// "related" arrows. Flat pictures must look roughly the same way (within <paramref name="maxHeadingDiff"/>°).
+    /// One picture (as <see cref="ReadAsync"/> with its id, owners also seeing their unpublished pictures) and, for the
+    /// viewer's "related" arrows, the nearest visible picture of each other sequence within <paramref name="radiusM"/>
+    /// metres; flat pictures must look roughly the same way (within <paramref name="maxHeadingDiff"/>°).
+    /// Both statements go in one batch: one round trip and one pooled connection per item page instead of two, which
+    /// is what the page cost under load (each statement alone runs in a fraction of a millisecond).
     /// </summary>
-    public static async Task<List<Neighbour>> RelatedAsync(NpgsqlDataSource db, Viewer viewer, ItemRow item, double radiusM, double maxHeadingDiff, CancellationToken ct)
+    /// <returns>The item (null when absent or not visible to <paramref name="viewer"/>) and its related pictures.</returns>
+    public static async Task<(ItemRow? Item, List<Neighbour> Related)> ReadWithRelatedAsync(
+        NpgsqlDataSource db, Viewer viewer, Guid id, double radiusM, double maxHeadingDiff, CancellationToken ct)
     {
-        await using var cmd = db.CreateCommand();
-        var p = cmd.Parameters;
+        await using var batch = db.CreateBatch();
+        var item = new NpgsqlBatchCommand();
+        item.CommandText = Compose(item.Parameters, viewer, new ItemFilter { Ids = [id], IncludeUnpublishedForOwner = true }, ItemOrder.Rank, 1, null);
+        var related = new NpgsqlBatchCommand();
+        var p = related.Parameters;
         var visible = VisibilitySql.Predicate("n", viewer, p);
         var seqVisible = VisibilitySql.Predicate("s", viewer, p);
-        var (degLon, degLat) = SqlConditions.DegreesAround(item.Lat, radiusM);
-        cmd.CommandText = $"""
+        // Index first, then refine: the GiST index finds the pictures in a degree box that holds the whole radius
+        // (the same box as SqlConditions.DegreesAround), then the exact geodesic distance and the heading test.
+        related.CommandText = $"""
             SELECT DISTINCT ON (n.sequence_id) n.id, n.sequence_id, ST_X(n.location), ST_Y(n.location), n.captured_at
-            FROM pictures n JOIN sequences s ON s.id = n.sequence_id
-            WHERE n.location && ST_MakeEnvelope(@x - @dx, @y - @dy, @x + @dx, @y + @dy, 4326)
-              AND n.sequence_id <> @seq AND {visible} AND {seqVisible}
-              AND ST_Distance(n.location::geography, ST_SetSRID(ST_MakePoint(@x, @y), 4326)::geography) <= @r
-              AND (@is360 OR n.kind = 'equirectangular' OR n.heading IS NULL OR @heading IS NULL
-                   OR abs(mod((n.heading - @heading + 540)::numeric, 360) - 180) <= @maxdiff)
-            ORDER BY n.sequence_id, n.location <-> ST_SetSRID(ST_MakePoint(@x, @y), 4326)
+            FROM pictures it
+            JOIN pictures n ON n.location && ST_Expand(it.location,
+                @r / (111320.0 * greatest(0.01, cos(ST_Y(it.location) * pi() / 180))), @r / 110540.0)
+            JOIN sequences s ON s.id = n.sequence_id
+            WHERE it.id = @id
+              AND n.sequence_id <> it.sequence_id AND {visible} AND {seqVisible}
+              AND ST_Distance(n.location::geography, it.location::geography) <= @r
+              AND (it.kind = 'equirectangular' OR n.kind = 'equirectangular' OR n.heading IS NULL OR it.heading IS NULL
+                   OR abs(mod((n.heading - it.heading + 540)::numeric, 360) - 180) <= @maxdiff)
+            ORDER BY n.sequence_id, n.location <-> it.location
             LIMIT 20
             """;
-        p.AddWithValue("x", item.Lon);
-        p.AddWithValue("y", item.Lat);
-        p.AddWithValue("dx", degLon);
-        p.AddWithValue("dy", degLat);
-        p.AddWithValue("seq", item.SequenceId);
+        p.AddWithValue("id", id);
         p.AddWithValue("r", radiusM);
-        p.AddWithValue("is360", item.Kind == "equirectangular");
-        p.Add(new NpgsqlParameter("heading", NpgsqlTypes.NpgsqlDbType.Double) { Value = (object?)item.Heading ?? DBNull.Value });
         p.AddWithValue("maxdiff", maxHeadingDiff);
+        batch.BatchCommands.Add(item);
+        batch.BatchCommands.Add(related);
+
+        await using var r = await batch.ExecuteReaderAsync(ct);
+        var rows = await ReadRowsAsync(r, 1, ct);
+        await r.NextResultAsync(ct);
         var list = new List<Neighbour>();
-        await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
         {
             list.Add(new Neighbour(r.GetGuid(0), r.GetGuid(1), r.GetDouble(2), r.GetDouble(3), r.GetFieldValue<DateTimeOffset>(4)));
         }
-        return list;
+        // Related pictures of a picture this viewer may not open are never shown.
+        return rows.Count == 0 ? (null, []) : (rows[0], list);
     }
 }

@@ -38,6 +38,9 @@ public sealed record ItemRow
     public required string AccountName { get; init; }
     public Neighbour? Prev { get; init; }
     public Neighbour? Next { get; init; }
+    /// <summary>File hrefs on the origin instance for replicated pictures (<c>{"hd","sd","thumb","tiles"}</c>); null for local ones.</summary>
+    public string? RemoteAssetsJson { get; init; }
+    public long Version { get; init; }
 }
 
 /// <summary>A picture linked from another (previous/next in the sequence, or related in another sequence).</summary>

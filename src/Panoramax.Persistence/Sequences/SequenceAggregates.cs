@@ -41,9 +41,13 @@ public static class SequenceAggregates
         WHERE s.id = @id
         """;
 
-    public static async Task RefreshAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid sequenceId, DateTimeOffset now, CancellationToken ct)
+    // Replicated sequences keep their origin's version: it is what decides whether a later copy is newer.
+    private static readonly string SqlKeepingVersion = Sql.Replace("version = s.version + 1", "version = s.version", StringComparison.Ordinal);
+
+    /// <summary>Recomputes; <paramref name="bumpVersion"/> is false for copies of other origins' sequences, whose version belongs to the origin.</summary>
+    public static async Task RefreshAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid sequenceId, DateTimeOffset now, CancellationToken ct, bool bumpVersion = true)
     {
-        await using var cmd = new NpgsqlCommand(Sql, connection, transaction);
+        await using var cmd = new NpgsqlCommand(bumpVersion ? Sql : SqlKeepingVersion, connection, transaction);
         cmd.Parameters.AddWithValue("id", sequenceId);
         cmd.Parameters.AddWithValue("now", now);
         await cmd.ExecuteNonQueryAsync(ct);

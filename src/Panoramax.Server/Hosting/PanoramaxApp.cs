@@ -1,12 +1,18 @@
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.ResponseCompression;
 using Microsoft.Extensions.Options;
+using Panoramax.Auth;
+using Panoramax.Domain.Visibility;
 using Panoramax.Federation.Signing;
+using Panoramax.Server.Accounts;
+using Panoramax.Jobs;
 using Panoramax.Persistence;
 using Panoramax.Server.Blur;
 using Panoramax.Server.Configuration;
 using Panoramax.Server.Database;
+using Panoramax.Server.Federation;
 using Panoramax.Server.Http;
+using Panoramax.Server.Manage;
 using Panoramax.Server.Map;
 using Panoramax.Server.Pictures;
 using Panoramax.Server.Stac;
@@ -24,15 +30,23 @@ namespace Panoramax.Server.Hosting;
 /// </summary>
 public static class PanoramaxApp
 {
+    private const string DefaultUrls = "http://127.0.0.1:5000";
+
     public static async Task<WebApplication> CreateAsync(string[] args, Action<WebApplicationBuilder>? configure = null, CancellationToken ct = default)
     {
         // Content root = the program's folder, so appsettings.json is found whatever the working directory.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         configure?.Invoke(builder);
-        builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            // A search page (~175 kB for 50 pictures) is handed to Kestrel in one write; with the default 64 kB the
+            // handler then waits for the socket to drain before it can finish.
+            k.Limits.MaxResponseBufferSize = 512 * 1024;
+        });
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]) && string.IsNullOrEmpty(builder.Configuration["Kestrel:Endpoints:Http:Url"]))
         {
-            builder.WebHost.UseUrls("http://127.0.0.1:5000");
+            builder.WebHost.UseUrls(DefaultUrls);
         }
 
         using var bootLoggerFactory = LoggerFactory.Create(l => l.AddConsole().AddConfiguration(builder.Configuration.GetSection("Logging")));
@@ -40,6 +54,7 @@ public static class PanoramaxApp
         var connectionString = await DatabaseBootstrap.ResolveConnectionStringAsync(builder, bootLogger, ct);
 
         AddServices(builder, connectionString);
+        builder.AddPanoramaxFederation(DefaultUrls);
         var app = builder.Build();
         UsePipeline(app);
         return app;
@@ -54,9 +69,10 @@ public static class PanoramaxApp
         services.AddScoped<LinkBuilder>();
         services.AddScoped<CurrentViewer>();
         services.AddSingleton<ConformanceRegistry>();
-        services.AddSingleton<AuthFeature>();
+        services.AddSingleton(sp => new AuthFeature { Enabled = sp.GetRequiredService<IOptions<AuthOptions>>().Value.Enabled });
 
         services.AddPanoramaxPersistence(_ => PersistenceExtensions.BuildPanoramaxDataSource(connectionString));
+        services.AddSingleton<Panoramax.Persistence.Queries.CatalogExtentCache>();
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<PanoramaxOptions>>().Value;
@@ -66,8 +82,14 @@ public static class PanoramaxApp
         services.AddPanoramaxBlurring(builder.Configuration);
         // Runs before the server accepts requests: migrations, self row, first admin.
         services.AddHostedService<InstanceInitializer>();
+        // After the initializer: auth registers OAuth clients at start-up, once the schema exists.
+        var dataOptions = builder.Configuration.GetSection(PanoramaxOptions.Section).Get<PanoramaxOptions>() ?? new PanoramaxOptions();
+        services.AddPanoramaxAuth(builder.Configuration, dataOptions.DataPath("keys"));
         services.AddPanoramaxMap();
+        // Processing, dispatch, publication; the worker itself runs unless the role is api or aggregator.
+        services.AddPanoramaxJobs(builder.Configuration);
         services.AddPanoramaxUploads();
+        services.AddSingleton<MapRefresh>();
 
         services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -82,9 +104,15 @@ public static class PanoramaxApp
         services.AddResponseCompression(o =>
         {
             o.EnableForHttps = true;
+            // Brotli first (browsers offer it): at its fastest level it is both quicker and smaller than gzip on
+            // STAC JSON, whose search pages are ~3.5 kB of mostly repeated hrefs per picture.
+            o.Providers.Add<BrotliCompressionProvider>();
             o.Providers.Add<GzipCompressionProvider>();
             o.MimeTypes = ResponseCompressionDefaults.MimeTypes.Concat(["application/geo+json", "application/schema+json", "application/vnd.mapbox-vector-tile"]);
         });
+        // The default (Optimal) levels cost milliseconds per search page; Fastest keeps most of the size gain.
+        services.Configure<BrotliCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Fastest);
+        services.Configure<GzipCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Fastest);
         services.Configure<ForwardedHeadersOptions>(o =>
         {
             o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost | ForwardedHeaders.XForwardedPrefix;
@@ -107,18 +135,40 @@ public static class PanoramaxApp
         app.UseApiErrors();
         app.UseResponseCompression();
         app.UseCors();
+        app.UsePanoramaxAuth();
+        // Routes take the caller from CurrentViewer; the auth middleware has just identified them.
+        app.Use((context, next) =>
+        {
+            if (context.Account() is { } account)
+            {
+                context.RequestServices.GetRequiredService<CurrentViewer>().Viewer = Viewer.Account(account.Id, account.IsAdmin);
+            }
+            return next(context);
+        });
         app.UseDefaultApiCaching();
 
         var api = app.MapGroup("/api").WithTags("Panoramax");
+        if (app.Services.GetRequiredService<IOptions<PanoramaxOptions>>().Value.Role == InstanceRole.Worker)
+        {
+            // A worker process only runs jobs; health lets an orchestrator watch it.
+            api.MapHealth();
+            return;
+        }
         api.MapLanding();
         api.MapInstanceConfiguration();
         api.MapCollections();
         api.MapItems();
         api.MapSearch();
+        api.MapMe();
         api.MapUsers();
+        api.MapAuth();
+        app.MapPanoramaxOAuth();
         api.MapReports();
         api.MapUploadSets();
         api.MapLegacyUpload();
+        api.MapManage();
+        api.MapModeration();
+        api.MapExcludedAreas();
         api.MapHealth();
         api.MapVectorTiles();
         app.MapViewer();
@@ -126,6 +176,7 @@ public static class PanoramaxApp
         api.MapPictureFiles();
         // The blurring API lives at the root, as on SGBlur: callers configure a base URL and add /blur/.
         app.MapBlur();
+        app.MapPanoramaxFederation(api);
 
         app.MapOpenApi("/api/docs/{documentName}.json");
         app.UseSwaggerUI(o =>

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Panoramax.Auth;
 
 namespace Panoramax.Server.Hosting;
 
@@ -16,6 +17,7 @@ public sealed class PanoramaxOptions
     public InstanceInfoOptions Instance { get; set; } = new();
     public DatabaseOptions Database { get; set; } = new();
     public AdminOptions Admin { get; set; } = new();
+    /// <summary>The same section as <see cref="AuthOptions.Section"/>, bound here too so one options object describes the instance.</summary>
     public AuthOptions Auth { get; set; } = new();
     public SequenceDefaultsOptions Defaults { get; set; } = new();
 
@@ -26,8 +28,10 @@ public enum InstanceRole
 {
     /// <summary>API, pages, OIDC, blurring, jobs and federation.</summary>
     Instance,
-    /// <summary>Only background jobs.</summary>
+    /// <summary>Only background jobs (processing, dispatch); HTTP serves nothing but /api/health.</summary>
     Worker,
+    /// <summary>API and pages without background jobs (another process runs them with role worker).</summary>
+    Api,
     /// <summary>Meta-catalogue of the whole network: no uploads.</summary>
     Aggregator,
 }
@@ -64,17 +68,6 @@ public sealed class AdminOptions
     public string Name { get; set; } = "admin";
     /// <summary>Password of the first-start admin; when empty a random one is generated and printed once.</summary>
     public string? InitialPassword { get; set; }
-}
-
-public sealed class AuthOptions
-{
-    public bool RegistrationIsOpen { get; set; } = true;
-    public bool EnforceTosAcceptance { get; set; }
-    /// <summary>
-    /// GeoVisio's API_FORCE_AUTH_ON_UPLOAD: when false, anonymous callers may upload and their data belongs to the
-    /// instance's default account (anyone can then manage it, as on GeoVisio).
-    /// </summary>
-    public bool ForceAuthOnUpload { get; set; } = true;
 }
 
 /// <summary>Instance defaults for sequence dispatch (GeoVisio 2.10+ values).</summary>

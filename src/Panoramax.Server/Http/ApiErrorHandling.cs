@@ -25,6 +25,10 @@ public static class ApiErrorHandling
                         .CreateLogger("Panoramax.Errors")
                         .LogError(ex, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
                 }
+                if (ex is Panoramax.Auth.AuthException { RetryAfterSeconds: { } retry })
+                {
+                    context.Response.Headers.RetryAfter = retry.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
                 await WriteAsync(context, status, message, details);
             },
         });
@@ -39,6 +43,7 @@ public static class ApiErrorHandling
     internal static (int Status, string Message, object? Details) StatusFor(Exception? ex) => ex switch
     {
         ApiException api => (api.StatusCode, api.Message, api.Details),
+        Panoramax.Auth.AuthException auth => (auth.StatusCode, auth.Message, auth.Details),
         BadHttpRequestException bad when bad.InnerException is JsonException json =>
             (StatusCodes.Status400BadRequest, "The request body is not valid JSON", new { error = json.Message }),
         BadHttpRequestException bad => (bad.StatusCode, bad.Message, null),

@@ -1,3 +1,4 @@
+using Panoramax.Jobs.Publication;
 using Panoramax.Persistence.Queries;
 
 namespace Panoramax.Server.Map;
@@ -14,6 +15,8 @@ public static class MapServices
         services.AddSingleton<BaseMapTile>();
         services.AddSingleton<TileCache>();
         services.AddSingleton<PictureGridRefresher>();
+        services.AddSingleton<PictureGridRefreshRequests>();
+        services.AddSingleton<IPublicationListener, MapPublicationListener>();
         services.AddHostedService<PictureGridRefreshService>();
         return services;
     }

@@ -15,6 +15,8 @@ public sealed class TileCache(IOptions<MapOptions> options) : IDisposable
 {
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = options.Value.TileCacheBytes });
     private readonly ConcurrentDictionary<string, Lazy<Task<Entry>>> _building = new(StringComparer.Ordinal);
+    // Bumped by Invalidate: a build started before an edit must not be stored after it.
+    private long _generation;
 
     public sealed record Entry(byte[] Body, string ETag);
 
@@ -24,6 +26,8 @@ public sealed class TileCache(IOptions<MapOptions> options) : IDisposable
         {
             return Make(await build());
         }
+        var generation = Interlocked.Read(ref _generation);
+        key = $"{generation}:{key}";
         if (_cache.TryGetValue(key, out Entry? cached) && cached is not null)
         {
             return cached;
@@ -32,6 +36,10 @@ public sealed class TileCache(IOptions<MapOptions> options) : IDisposable
         try
         {
             var entry = await pending.Value;
+            if (Interlocked.Read(ref _generation) != generation)
+            {
+                return entry;
+            }
             _cache.Set(key, entry, new MemoryCacheEntryOptions
             {
                 AbsoluteExpirationRelativeToNow = options.Value.TileMaxAge,
@@ -43,6 +51,16 @@ public sealed class TileCache(IOptions<MapOptions> options) : IDisposable
         {
             _building.TryRemove(new KeyValuePair<string, Lazy<Task<Entry>>>(key, pending));
         }
+    }
+
+    /// <summary>
+    /// Forgets every cached tile, after an edit that changes what tiles show (hide, delete, move, takedown), so the
+    /// next request sees the change instead of a tile up to <see cref="MapOptions.TileMaxAge"/> old.
+    /// </summary>
+    public void Invalidate()
+    {
+        Interlocked.Increment(ref _generation);
+        _cache.Clear();
     }
 
     public static Entry Make(byte[] body) =>

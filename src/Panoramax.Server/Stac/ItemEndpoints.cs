@@ -29,9 +29,8 @@ public static class ItemEndpoints
     internal static async Task<IResult> GetAsync(Guid id, LinkBuilder links, CurrentViewer current, NpgsqlDataSource db, IOptions<PanoramaxOptions> options, CancellationToken ct)
     {
         var viewer = current.Viewer;
-        var rows = await ItemQuery.ReadAsync(db, viewer, new ItemFilter { Ids = [id], IncludeUnpublishedForOwner = true }, ItemOrder.Rank, 1, null, ct);
-        var row = rows.FirstOrDefault() ?? throw ApiException.NotFound($"Picture {id} not found");
-        var related = await ItemQuery.RelatedAsync(db, viewer, row, RelatedRadiusM, RelatedMaxHeadingDiff, ct);
+        var (item, related) = await ItemQuery.ReadWithRelatedAsync(db, viewer, id, RelatedRadiusM, RelatedMaxHeadingDiff, ct);
+        var row = item ?? throw ApiException.NotFound($"Picture {id} not found");
         return StacItemJson.Item(row, links, options.Value.Instance.LicenseId, related);
     }
 

@@ -1,7 +1,6 @@
 using System.Reflection;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using Panoramax.Persistence.Queries;
 using Panoramax.Server.Hosting;
 using Panoramax.Server.Http;
@@ -20,10 +19,10 @@ public static class LandingEndpoints
     }
 
     internal static async Task<IResult> GetLandingAsync(
-        LinkBuilder links, IOptions<PanoramaxOptions> options, ConformanceRegistry conformance, NpgsqlDataSource db, CancellationToken ct)
+        LinkBuilder links, IOptions<PanoramaxOptions> options, ConformanceRegistry conformance, CatalogExtentCache extents, CancellationToken ct)
     {
         var info = options.Value.Instance;
-        var extent = await CatalogExtentQuery.PublicExtentAsync(db, ct);
+        var extent = await extents.GetAsync(ct);
         var json = ApiJson.Json;
         var l = new List<Link>
         {

@@ -63,7 +63,7 @@ public class LandingTests(TestInstance instance) : IClassFixture<TestInstance>
         var config = await instance.GetJsonAsync("/api/configuration");
 
         Assert.Equal("Panoramax", config.GetProperty("name").GetProperty("label").GetString());
-        Assert.Equal(System.Text.Json.JsonValueKind.False, config.GetProperty("auth").GetProperty("enabled").ValueKind);
+        Assert.Equal(System.Text.Json.JsonValueKind.True, config.GetProperty("auth").GetProperty("enabled").ValueKind);
         Assert.Equal("CC-BY-SA-4.0", config.GetProperty("license").GetProperty("id").GetString());
         Assert.Matches("^#[0-9a-fA-F]{6}$", config.GetProperty("color").GetString());
         var defaults = config.GetProperty("defaults");

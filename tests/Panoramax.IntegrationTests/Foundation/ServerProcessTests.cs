@@ -57,6 +57,7 @@ public sealed class ServerProcessTests : IDisposable
         };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "panoramax.dll"));
         psi.ArgumentList.Add($"--urls=http://127.0.0.1:{port}");
+        psi.ArgumentList.Add("--Panoramax:Federation:GrpcUrl=http://127.0.0.1:0");
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         var output = new StringBuilder();
         using var p = new Process { StartInfo = psi };

@@ -33,6 +33,8 @@ public class TestInstance : IAsyncLifetime
         var args = new List<string>
         {
             "--urls=http://127.0.0.1:0",
+            // Every host gets its own free federation (gRPC) port.
+            "--Panoramax:Federation:GrpcUrl=http://127.0.0.1:0",
             $"--ConnectionStrings:Panoramax={ConnectionString}",
             $"--Panoramax:DataDirectory={DataDirectory}",
             $"--Panoramax:Admin:InitialPassword={AdminPassword}",

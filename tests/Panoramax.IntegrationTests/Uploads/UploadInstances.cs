@@ -5,11 +5,15 @@ using Panoramax.IntegrationTests.Infrastructure;
 
 namespace Panoramax.IntegrationTests.Uploads;
 
-/// <summary>An instance taking anonymous uploads (owned by the default account) until real logins exist in tests.</summary>
+/// <summary>
+/// An instance taking anonymous uploads (owned by the default account). Role <c>api</c>: no job worker, so the tests
+/// see exactly what the upload wrote (processing is tested in Processing/ and end to end in EndToEnd/).
+/// </summary>
 public class AnonymousUploadInstance : TestInstance
 {
     protected override IEnumerable<KeyValuePair<string, string>> Settings =>
     [
+        new("Panoramax:Role", "api"),
         new("Panoramax:Auth:ForceAuthOnUpload", "false"),
         .. ExtraSettings,
     ];
@@ -24,8 +28,11 @@ public sealed class SmallLimitInstance : AnonymousUploadInstance
     protected override IEnumerable<KeyValuePair<string, string>> ExtraSettings => [new("Panoramax:Uploads:MaxFileBytes", Limit.ToString(System.Globalization.CultureInfo.InvariantCulture))];
 }
 
-/// <summary>The default: uploads need an account.</summary>
-public sealed class ForcedAuthInstance : TestInstance;
+/// <summary>The default: uploads need an account (no job worker, as above).</summary>
+public sealed class ForcedAuthInstance : TestInstance
+{
+    protected override IEnumerable<KeyValuePair<string, string>> Settings => [new("Panoramax:Role", "api")];
+}
 
 /// <summary>The upload API as a client uses it (multipart like the CLI and the web page).</summary>
 public static class UploadApi

@@ -1,0 +1,40 @@
+using Panoramax.Domain.Federation;
+
+namespace Panoramax.Federation;
+
+/// <summary>
+/// Renders the public metadata of a local record for the feed (STAC Item/Collection with absolute hrefs), from its
+/// current state. Implemented by the host, which owns the STAC JSON.
+/// </summary>
+public interface IPayloadRenderer
+{
+    Task<RenderedPayload> RenderAsync(EntityKind kind, Guid id, CancellationToken ct);
+}
+
+/// <summary>
+/// A record's public JSON, or null when it is not public (any more: hidden, deleted, not ready) so the entry becomes a
+/// tombstone; and the record's current version (0 when it no longer exists), which tombstones carry too.
+/// </summary>
+public sealed record RenderedPayload(string? Json, long Version);
+
+/// <summary>Addresses of this instance as peers must see them, known to the host once it listens.</summary>
+public interface IFederationHost
+{
+    /// <summary>Public HTTP base URL (API and files).</summary>
+    string PublicBaseUrl { get; }
+    /// <summary>Federation (gRPC) URL peers call.</summary>
+    string FederationUrl { get; }
+}
+
+/// <summary>
+/// Wakes whoever waits for new feed entries (follow streams, the poker) when entries were sealed or applied.
+/// A pulse is never lost for a waiter that took the task before it.
+/// </summary>
+public sealed class FeedSignal
+{
+    private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task NextAsync() => Volatile.Read(ref _next).Task;
+
+    public void Pulse() => Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+}

@@ -1,0 +1,37 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Panoramax.Federation;
+
+/// <summary><c>Panoramax:Federation</c>: how this instance talks to its peers.</summary>
+public sealed class FederationOptions
+{
+    public const string Section = "Panoramax:Federation";
+
+    public bool Enabled { get; set; } = true;
+    /// <summary>
+    /// Where the gRPC (HTTP/2 without TLS, or behind a TLS proxy) federation endpoint listens. Peers are told
+    /// <see cref="AdvertisedUrl"/> when set, else this. Port 0 picks a free port (tests).
+    /// </summary>
+    [Required]
+    public string GrpcUrl { get; set; } = "http://127.0.0.1:5001";
+    /// <summary>Public federation URL given to peers when it differs from the listening address (proxy, NAT).</summary>
+    public string? AdvertisedUrl { get; set; }
+    /// <summary>How often each trusted peer is pulled besides pokes.</summary>
+    public TimeSpan SyncInterval { get; set; } = TimeSpan.FromSeconds(60);
+    /// <summary>Ed25519 public keys (hex or base64) of peers trusted without an admin's confirmation.</summary>
+    public List<string> TrustedKeys { get; set; } = [];
+    /// <summary>The sealer's fallback polling period (it is woken by PostgreSQL NOTIFY after each local commit).</summary>
+    public TimeSpan SealInterval { get; set; } = TimeSpan.FromSeconds(2);
+    /// <summary>An entry in this many is a signed checkpoint (the last entry of each sealing batch always is).</summary>
+    [Range(1, 1024)]
+    public int CheckpointEvery { get; set; } = 256;
+    /// <summary>Entries per sealing batch and per applied transaction.</summary>
+    [Range(1, 100_000)]
+    public int BatchSize { get; set; } = 1000;
+    /// <summary>Local changes within this window are announced to peers with one Poke.</summary>
+    public TimeSpan PokeDebounce { get; set; } = TimeSpan.FromMilliseconds(200);
+    /// <summary>Deadline of unary calls (Hello, Poke) and of each streamed read.</summary>
+    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>Minimum age before entries may be removed by retention (tombstones included).</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(90);
+}

@@ -1,0 +1,43 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Panoramax.Federation.Feed;
+using Panoramax.Federation.Peers;
+using Panoramax.Federation.Sync;
+using Quartz;
+
+namespace Panoramax.Federation;
+
+public static class FederationServiceCollectionExtensions
+{
+    /// <summary>
+    /// Federation services: the sealer, the gRPC service, the sync engine (Quartz), pokes and peer administration.
+    /// The host supplies <see cref="IPayloadRenderer"/> and <see cref="IFederationHost"/>, and maps the gRPC service.
+    /// </summary>
+    public static IServiceCollection AddPanoramaxFederation(this IServiceCollection services)
+    {
+        services.AddOptions<FederationOptions>().BindConfiguration(FederationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        // No catch-all "unimplemented service" routes: they would turn the API's 405 answers into 404s.
+        services.AddGrpc(o =>
+        {
+            o.MaxReceiveMessageSize = 4 * 1024 * 1024;
+            o.IgnoreUnknownServices = true;
+        });
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<FeedSignal>();
+        services.AddSingleton<FeedReader>();
+        services.AddSingleton<PeerClients>();
+        services.AddSingleton<ChangeApplier>();
+        services.AddSingleton<PeerSynchronizer>();
+        services.AddScoped<PeerDirectory>();
+        services.AddScoped<PeerAdmin>();
+        services.AddQuartz();
+        services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        services.AddSingleton<PeerSyncScheduler>();
+        services.AddHostedService(sp => sp.GetRequiredService<PeerSyncScheduler>());
+        services.AddSingleton<ChangeSealer>();
+        services.AddHostedService(sp => sp.GetRequiredService<ChangeSealer>());
+        services.AddHostedService<PeerPoker>();
+        return services;
+    }
+}

@@ -1,0 +1,150 @@
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Panoramax.Domain.Instances;
+using Panoramax.Federation.Feed;
+using Panoramax.Federation.Peers;
+using Panoramax.Federation.Protocol.V1;
+using Panoramax.Federation.Signing;
+using Panoramax.Federation.Sync;
+
+namespace Panoramax.Federation.Service;
+
+/// <summary>The federation endpoint (spec §5): identity exchange, the signed feed, pokes. Every call is authenticated by its token (§4).</summary>
+public sealed class FederationGrpcService(
+    PeerDirectory peers,
+    FeedReader feed,
+    FeedSignal signal,
+    InstanceKeyStore key,
+    IFederationHost host,
+    PeerSyncScheduler scheduler,
+    TimeProvider clock,
+    ILogger<FederationGrpcService> logger) : Protocol.V1.Federation.FederationBase
+{
+    public const uint ProtocolVersion = 1;
+    public static readonly string[] Capabilities = ["changes.v1", "follow", "poke"];
+    private const int DefaultMaxEntries = 5000;
+    private const int ReadChunk = 500;
+
+    public static InstanceInfo SelfInfo(Instance self, InstanceKeyStore key, IFederationHost host)
+    {
+        var info = new InstanceInfo
+        {
+            InstanceId = self.Id.ToString(),
+            Name = self.Name,
+            PublicKey = Google.Protobuf.ByteString.CopyFrom(key.PublicKey),
+            ProtocolVersion = ProtocolVersion,
+            BaseUrl = host.PublicBaseUrl,
+            FederationUrl = host.FederationUrl,
+        };
+        info.Capabilities.AddRange(Capabilities);
+        return info;
+    }
+
+    public override async Task<HelloResponse> Hello(HelloRequest request, ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        var self = await peers.SelfAsync(ct);
+        var token = CallToken.Parse(context.RequestHeaders.GetValue(CallToken.MetadataKey))
+            ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "missing or malformed x-panoramax-token"));
+        if (request.Caller is null || request.Caller.InstanceId != token.Caller.ToString())
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "caller does not match the token"));
+        }
+        var known = await peers.FindAsync(token.Caller, ct);
+        if (known is { Trust: PeerTrust.Blocked })
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, "blocked"));
+        }
+        // A first contact proves it holds the key it presents; a known caller must use the pinned one.
+        var keyToCheck = known?.PublicKey ?? request.Caller.PublicKey.ToByteArray();
+        if (!token.IsValid(keyToCheck, self.Id, clock.GetUtcNow(), allowNilAudience: true))
+        {
+            throw new RpcException(new Status(StatusCode.Unauthenticated, "invalid token"));
+        }
+        try
+        {
+            await peers.RecordPeerAsync(request.Caller, ct);
+        }
+        catch (PeerKeyMismatchException)
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, "public key differs from the pinned one"));
+        }
+        catch (ArgumentException e)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
+        }
+        var response = new HelloResponse { Instance = SelfInfo(self, key, host) };
+        response.Origins.AddRange(await feed.OriginsAsync(ct));
+        return response;
+    }
+
+    public override async Task GetChanges(GetChangesRequest request, IServerStreamWriter<ChangeEntry> responseStream, ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        await AuthenticateTrustedAsync(context);
+        if (!Guid.TryParse(request.OriginId, out var origin) || request.SinceSeq < 0)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "origin_id must be a UUID and since_seq ≥ 0"));
+        }
+        var state = (await feed.OriginsAsync(ct)).FirstOrDefault(o => o.OriginId == origin.ToString());
+        if (state is null)
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, "unknown origin"));
+        }
+        if (state.MinSeq > 1 && request.SinceSeq < state.MinSeq - 1)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, "RESYNC_REQUIRED"));
+        }
+        var max = request.Follow ? long.MaxValue : request.MaxEntries == 0 ? DefaultMaxEntries : Math.Min(request.MaxEntries, 100_000);
+        var since = request.SinceSeq;
+        long sent = 0;
+        while (!ct.IsCancellationRequested && sent < max)
+        {
+            // Take the signal before reading so an entry sealed in between is never missed.
+            var next = signal.NextAsync();
+            var chunk = await feed.ReadAsync(origin, since, (int)Math.Min(ReadChunk, max - sent), ct);
+            foreach (var e in chunk)
+            {
+                await responseStream.WriteAsync(e, ct);
+            }
+            sent += chunk.Count;
+            if (chunk.Count > 0)
+            {
+                since = chunk[^1].Seq;
+                continue;
+            }
+            if (!request.Follow)
+            {
+                break;
+            }
+            await next.WaitAsync(TimeSpan.FromSeconds(5), clock, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    public override async Task<PokeResponse> Poke(PokeRequest request, ServerCallContext context)
+    {
+        var caller = await AuthenticateTrustedAsync(context);
+        logger.LogDebug("Poked by {Peer}", caller.Name);
+        await scheduler.TriggerAsync(caller.Id, context.CancellationToken);
+        return new PokeResponse();
+    }
+
+    private async Task<Instance> AuthenticateTrustedAsync(ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        var token = CallToken.Parse(context.RequestHeaders.GetValue(CallToken.MetadataKey))
+            ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "missing or malformed x-panoramax-token"));
+        var caller = await peers.FindAsync(token.Caller, ct);
+        if (caller is not { IsPeer: true, Trust: PeerTrust.Trusted, PublicKey: { } pinned })
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, "unknown, pending or blocked caller"));
+        }
+        var self = await peers.SelfAsync(ct);
+        if (!token.IsValid(pinned, self.Id, clock.GetUtcNow()))
+        {
+            throw new RpcException(new Status(StatusCode.Unauthenticated, "invalid token"));
+        }
+        return caller;
+    }
+}

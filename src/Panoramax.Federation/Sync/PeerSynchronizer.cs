@@ -1,0 +1,202 @@
+using Grpc.Core;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Polly.CircuitBreaker;
+using Panoramax.Domain.Federation;
+using Panoramax.Domain.Instances;
+using Panoramax.Federation.Peers;
+using Panoramax.Federation.Protocol.V1;
+using Panoramax.Federation.Service;
+using Panoramax.Federation.Signing;
+using Panoramax.Persistence;
+
+namespace Panoramax.Federation.Sync;
+
+/// <summary>Summary of one pull from one peer.</summary>
+public sealed record SyncOutcome(int Applied, int Rejected, string? Error);
+
+/// <summary>
+/// Pulls every origin a trusted peer serves (itself and the origins it relays) from where this instance stands,
+/// verifies the chain and signatures as entries stream in, and applies them in bounded batches. Memory stays bounded
+/// whatever the backlog: at most one batch plus the unverified run after the last checkpoint.
+/// </summary>
+public sealed class PeerSynchronizer(
+    IServiceScopeFactory scopes,
+    NpgsqlDataSource db,
+    PeerClients clients,
+    ChangeApplier applier,
+    FeedSignal signal,
+    InstanceKeyStore key,
+    IFederationHost host,
+    IOptions<FederationOptions> options,
+    TimeProvider clock,
+    ILogger<PeerSynchronizer> logger)
+{
+    public async Task<SyncOutcome> SyncAsync(Guid peerId, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var dbc = scope.ServiceProvider.GetRequiredService<PanoramaxDbContext>();
+        var directory = scope.ServiceProvider.GetRequiredService<PeerDirectory>();
+        var peer = await dbc.Instances.AsNoTracking().SingleOrDefaultAsync(i => i.Id == peerId, ct);
+        if (peer is not { IsPeer: true, Trust: PeerTrust.Trusted, FederationUrl: { } url, PublicKey: { } pinned })
+        {
+            return new SyncOutcome(0, 0, null);
+        }
+        var self = await directory.SelfAsync(ct);
+        var client = clients.Client(url);
+        var pipeline = clients.Pipeline(peerId);
+        int applied = 0, rejected = 0;
+        string? error = null;
+        try
+        {
+            var hello = await pipeline.ExecuteAsync(async t => await client.HelloAsync(
+                new HelloRequest { Caller = FederationGrpcService.SelfInfo(self, key, host) },
+                clients.Headers(self.Id, peerId), clients.Deadline(), t), ct);
+            if (hello.Instance?.InstanceId != peerId.ToString() || !hello.Instance.PublicKey.Span.SequenceEqual(pinned))
+            {
+                throw new PeerKeyMismatchException(peerId);
+            }
+            foreach (var origin in hello.Origins)
+            {
+                if (!Guid.TryParse(origin.OriginId, out var originId) || originId == self.Id)
+                {
+                    continue;
+                }
+                var known = await directory.RecordOriginAsync(origin, ct);
+                if (known is null || known.Trust == PeerTrust.Blocked || known.PublicKey is null)
+                {
+                    continue;
+                }
+                // A stream ends after the server's page size: go on while it makes progress and the peer has more.
+                for (var pass = 0; pass < 10_000; pass++)
+                {
+                    var (a, r, e) = await PullOriginAsync(client, pipeline, self.Id, peerId, known, origin.MaxSeq, ct);
+                    applied += a;
+                    rejected += r;
+                    error ??= e;
+                    if (a == 0 || e is not null || (await PositionAsync(originId, ct)).Seq >= origin.MaxSeq)
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+        catch (RpcException e)
+        {
+            error = $"{e.StatusCode}: {e.Status.Detail}";
+        }
+        catch (BrokenCircuitException)
+        {
+            error = "circuit open: the peer failed repeatedly, retrying later";
+        }
+        catch (PeerKeyMismatchException e)
+        {
+            error = e.Message;
+        }
+        catch (HttpRequestException e)
+        {
+            error = e.Message;
+        }
+        await RecordStatusAsync(peerId, rejected, error, ct);
+        if (applied > 0)
+        {
+            // Relayed entries are news for our other peers too.
+            signal.Pulse();
+        }
+        if (error is not null)
+        {
+            logger.LogWarning("Sync with peer {Peer} ({Url}): {Error}", peer.Name, url, error);
+        }
+        return new SyncOutcome(applied, rejected, error);
+    }
+
+    private async Task<(int Applied, int Rejected, string? Error)> PullOriginAsync(
+        Protocol.V1.Federation.FederationClient client, Polly.ResiliencePipeline pipeline, Guid self, Guid peerId, Instance origin, long peerMax, CancellationToken ct)
+    {
+        int applied = 0, rejected = 0;
+        string? error = null;
+        var batchSize = options.Value.BatchSize;
+        await pipeline.ExecuteAsync(async t =>
+        {
+            var (since, lastHash) = await PositionAsync(origin.Id, t);
+            if (since >= peerMax)
+            {
+                await TouchCursorAsync(peerId, origin.Id, since, peerMax, t);
+                return;
+            }
+            var verifier = new ChainVerifier(origin.Id, origin.PublicKey!, since, lastHash);
+            using var call = client.GetChanges(new GetChangesRequest { OriginId = origin.Id.ToString(), SinceSeq = since, MaxEntries = 0 },
+                clients.Headers(self, peerId), clients.Deadline().AddMinutes(10), t);
+            var batch = new List<ChangeLogEntry>(Math.Min(batchSize, 4096));
+            await foreach (var wire in call.ResponseStream.ReadAllAsync(t))
+            {
+                var (reject, released) = verifier.Offer(wire);
+                if (reject is { } why)
+                {
+                    rejected++;
+                    error = $"rejected entry {wire.OriginId}/{wire.Seq} from this peer: {why}";
+                    logger.LogWarning("Peer {Peer}: refused entry {Origin}/{Seq}: {Reason}", peerId, wire.OriginId, wire.Seq, why);
+                    break;
+                }
+                batch.AddRange(released);
+                if (batch.Count >= batchSize)
+                {
+                    var r = await applier.ApplyAsync(peerId, origin.Id, batch, peerMax, t);
+                    applied += r.Applied;
+                    rejected += r.Rejected;
+                    batch.Clear();
+                }
+            }
+            if (batch.Count > 0)
+            {
+                var r = await applier.ApplyAsync(peerId, origin.Id, batch, peerMax, t);
+                applied += r.Applied;
+                rejected += r.Rejected;
+            }
+        }, ct);
+        return (applied, rejected, error);
+    }
+
+    private async Task<(long Seq, byte[]? Hash)> PositionAsync(Guid origin, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            SELECT i.last_seq, (SELECT entry_hash FROM change_log c WHERE c.origin_instance_id = i.id AND c.seq = i.last_seq)
+            FROM instances i WHERE i.id = @o
+            """);
+        cmd.Parameters.AddWithValue("o", origin);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        await r.ReadAsync(ct);
+        return (r.GetInt64(0), r.IsDBNull(1) ? null : (byte[])r[1]);
+    }
+
+    private async Task TouchCursorAsync(Guid peer, Guid origin, long seq, long peerMax, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        await using var cmd = db.CreateCommand("""
+            INSERT INTO peer_cursors (peer_id, origin_id, seq, peer_max_seq, caught_up_at, updated_at) VALUES (@peer, @o, @seq, @pmax, @now, @now)
+            ON CONFLICT (peer_id, origin_id) DO UPDATE SET seq = excluded.seq, peer_max_seq = excluded.peer_max_seq,
+                caught_up_at = excluded.caught_up_at, updated_at = excluded.updated_at
+            """);
+        cmd.Parameters.AddWithValue("peer", peer);
+        cmd.Parameters.AddWithValue("o", origin);
+        cmd.Parameters.AddWithValue("seq", seq);
+        cmd.Parameters.AddWithValue("pmax", peerMax);
+        cmd.Parameters.AddWithValue("now", now);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    private async Task RecordStatusAsync(Guid peer, int rejected, string? error, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            UPDATE instances SET last_sync_at = @now, last_error = @error, rejected_entries = rejected_entries + @rejected WHERE id = @id
+            """);
+        cmd.Parameters.AddWithValue("now", clock.GetUtcNow());
+        cmd.Parameters.Add(new NpgsqlParameter("error", NpgsqlTypes.NpgsqlDbType.Varchar) { Value = error is null ? DBNull.Value : error.Length > 2000 ? error[..2000] : error });
+        cmd.Parameters.AddWithValue("rejected", (long)rejected);
+        cmd.Parameters.AddWithValue("id", peer);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+}

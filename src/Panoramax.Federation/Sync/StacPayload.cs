@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Panoramax.Federation.Sync;
+
+/// <summary>What a replicated picture row needs, read back from the origin's STAC Item.</summary>
+public sealed record PictureCopy(
+    Guid Id, Guid SequenceId, Guid AccountId, string AccountName, int Rank, double Lon, double Lat,
+    DateTimeOffset CapturedAt, short? UtcOffsetMinutes, double? Heading, double? Pitch, double? Roll, bool Is360,
+    string? CameraMake, string? CameraModel, double? FocalLength, double? FieldOfView, int Width, int Height,
+    double? GpsAccuracy, int? HorizontalPixelDensity, string OriginalFileName, long OriginalFileSize, string? License,
+    string ExifJson, string SemanticsJson, int? TileCols, int? TileRows, string RemoteAssetsJson,
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+/// <summary>What a replicated sequence row needs, read back from the origin's STAC Collection.</summary>
+public sealed record SequenceCopy(
+    Guid Id, Guid AccountId, string AccountName, string Title, string? License, string SortedBy, string UploadSoftware,
+    string SemanticsJson, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+/// <summary>Reads the STAC documents of the feed (as our StacItemJson/StacCollectionJson and GeoVisio write them).</summary>
+public static class StacPayload
+{
+    public static PictureCopy ReadPicture(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var root = doc.RootElement;
+        var p = root.GetProperty("properties");
+        var coords = root.GetProperty("geometry").GetProperty("coordinates");
+        // Items carry providers in properties (GeoVisio's shape), collections at the root.
+        var provider = (p.TryGetProperty("providers", out var pp) ? pp : root.GetProperty("providers"))[0];
+        var io = p.TryGetProperty("pers:interior_orientation", out var o) ? o : default;
+        var fov = Num(io, "field_of_view");
+        int width = 0, height = 0;
+        if (io.ValueKind == JsonValueKind.Object && io.TryGetProperty("sensor_array_dimensions", out var dims) && dims.GetArrayLength() == 2)
+        {
+            width = dims[0].GetInt32();
+            height = dims[1].GetInt32();
+        }
+        int? cols = null, rows = null;
+        if (p.TryGetProperty("tiles:tile_matrix_sets", out var tms) && tms.TryGetProperty("geovisio", out var g)
+            && g.TryGetProperty("tileMatrix", out var tm) && tm.GetArrayLength() > 0)
+        {
+            cols = tm[0].GetProperty("matrixWidth").GetInt32();
+            rows = tm[0].GetProperty("matrixHeight").GetInt32();
+        }
+        var assets = root.GetProperty("assets");
+        var remote = new Dictionary<string, string>
+        {
+            ["hd"] = assets.GetProperty("hd").GetProperty("href").GetString()!,
+            ["sd"] = assets.GetProperty("sd").GetProperty("href").GetString()!,
+            ["thumb"] = assets.GetProperty("thumb").GetProperty("href").GetString()!,
+        };
+        if (root.TryGetProperty("asset_templates", out var at) && at.TryGetProperty("tiles", out var tiles))
+        {
+            remote["tiles"] = tiles.GetProperty("href").GetString()!;
+        }
+        var captured = Time(p.GetProperty("datetime"));
+        short? offset = null;
+        if (p.TryGetProperty("datetimetz", out var tz) && tz.GetString() is { } tzText
+            && DateTimeOffset.TryParse(tzText, CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
+        {
+            offset = (short)local.Offset.TotalMinutes;
+        }
+        return new PictureCopy(
+            Guid.Parse(root.GetProperty("id").GetString()!),
+            Guid.Parse(root.GetProperty("collection").GetString()!),
+            Guid.Parse(provider.GetProperty("id").GetString()!),
+            provider.GetProperty("name").GetString() ?? "",
+            p.TryGetProperty("geovisio:rank_in_collection", out var rank) ? rank.GetInt32() : 1,
+            coords[0].GetDouble(), coords[1].GetDouble(),
+            captured, offset,
+            Num(p, "view:azimuth"), Num(p, "pers:pitch"), Num(p, "pers:roll"),
+            fov is >= 360,
+            Str(io, "camera_manufacturer"), Str(io, "camera_model"), Num(io, "focal_length"), fov,
+            width, height,
+            Num(p, "quality:horizontal_accuracy"),
+            Num(p, "panoramax:horizontal_pixel_density") is { } d ? (int)d : null,
+            Str(p, "original_file:name") ?? "picture.jpg",
+            Num(p, "original_file:size") is { } size ? (long)size : 0,
+            Str(p, "license"),
+            p.TryGetProperty("exif", out var exif) && exif.ValueKind == JsonValueKind.Object ? exif.GetRawText() : "{}",
+            p.TryGetProperty("semantics", out var sem) && sem.ValueKind == JsonValueKind.Array ? sem.GetRawText() : "[]",
+            cols, rows,
+            JsonSerializer.Serialize(remote),
+            p.TryGetProperty("created", out var c) ? Time(c) : captured,
+            p.TryGetProperty("updated", out var u) ? Time(u) : captured);
+    }
+
+    public static SequenceCopy ReadSequence(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var root = doc.RootElement;
+        var provider = root.GetProperty("providers")[0];
+        var created = root.TryGetProperty("created", out var c) ? Time(c) : DateTimeOffset.UnixEpoch;
+        return new SequenceCopy(
+            Guid.Parse(root.GetProperty("id").GetString()!),
+            Guid.Parse(provider.GetProperty("id").GetString()!),
+            provider.GetProperty("name").GetString() ?? "",
+            Cut(Str(root, "title") ?? "", 250),
+            Str(root, "license"),
+            Cut(Str(root, "geovisio:sorted-by") ?? "+gpsdate", 20),
+            Cut(Str(root, "geovisio:upload-software") ?? "unknown", 20),
+            root.TryGetProperty("semantics", out var sem) && sem.ValueKind == JsonValueKind.Array ? sem.GetRawText() : "[]",
+            created,
+            root.TryGetProperty("updated", out var u) ? Time(u) : created);
+    }
+
+    public static (Guid Id, string Name) ReadAccount(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var root = doc.RootElement;
+        return (Guid.Parse(root.GetProperty("id").GetString()!), Cut(root.GetProperty("name").GetString() ?? "", 200));
+    }
+
+    private static DateTimeOffset Time(JsonElement e) => DateTimeOffset.Parse(e.GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal).ToUniversalTime();
+
+    private static double? Num(JsonElement o, string name) =>
+        o.ValueKind == JsonValueKind.Object && o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
+
+    private static string? Str(JsonElement o, string name) =>
+        o.ValueKind == JsonValueKind.Object && o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    private static string Cut(string s, int max) => s.Length <= max ? s : s[..max];
+}

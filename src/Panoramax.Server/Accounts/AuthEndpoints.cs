@@ -1,0 +1,216 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Panoramax.Auth;
+using Panoramax.Auth.Local;
+using Panoramax.Auth.Sessions;
+using Panoramax.Auth.Tokens;
+using Panoramax.Persistence;
+using Panoramax.Server.Http;
+
+namespace Panoramax.Server.Accounts;
+
+/// <summary>
+/// GeoVisio's <c>/api/auth/*</c> routes: login (a redirect to the login page or provider), logout, the local account
+/// forms, and the generate/claim flow of the upload CLI (it gets a token and a URL the user opens while logged in).
+/// </summary>
+public static class AuthEndpoints
+{
+    public static RouteGroupBuilder MapAuth(this RouteGroupBuilder api)
+    {
+        var auth = api.MapGroup("/auth").WithTags("Auth").AddEndpointFilter(async (ctx, next) =>
+            ctx.HttpContext.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value.Enabled
+                ? await next(ctx)
+                : ApiError.Result(StatusCodes.Status501NotImplemented, "authentication is not activated on this instance"));
+        auth.MapGet("/login", Login).WithName("Login").WithSummary("Start logging in (302 to the login page or provider)");
+        auth.MapGet("/logout", LogoutAsync).WithName("Logout");
+        auth.MapPost("/local/login", LocalLoginAsync).WithName("LocalLogin").WithSummary("Log in with a name (or e-mail) and a password (form or JSON)").DisableAntiforgery();
+        auth.MapPost("/local/register", RegisterAsync).WithName("Register").WithSummary("Create a local account (form or JSON)").DisableAntiforgery();
+        auth.MapPost("/tokens/generate", GenerateAsync).WithName("GenerateToken").WithSummary("Make an unclaimed token for a client that cannot log in itself (CLI)");
+        auth.MapGet("/tokens/{id:guid}/claim", ClaimPageAsync).WithName("ClaimTokenPage").RequireLoginWithRedirect();
+        auth.MapPost("/tokens/{id:guid}/claim", ClaimAsync).WithName("ClaimToken").RequireLogin().DisableAntiforgery();
+        return api;
+    }
+
+    internal static IResult Login(HttpContext http, IOptions<AuthOptions> options, string? next_url)
+    {
+        var next = SafeNextUrl(http.Request, next_url);
+        if (http.Account() is not null)
+        {
+            return Results.Redirect(next ?? "/");
+        }
+        var o = options.Value;
+        if (!o.LocalAccounts)
+        {
+            throw ApiException.Forbidden("No login method is configured on this instance");
+        }
+        return Results.Redirect(next is null ? o.LoginPage : $"{o.LoginPage}?next_url={Uri.EscapeDataString(next)}");
+    }
+
+    internal static async Task<IResult> LogoutAsync(HttpContext http, string? next_url)
+    {
+        await SessionCookies.SignOutAsync(http);
+        var next = SafeNextUrl(http.Request, next_url);
+        return next is null
+            ? Results.Json(new { message = "Logged out" }, ApiJson.Options, statusCode: StatusCodes.Status202Accepted)
+            : Results.Redirect(next);
+    }
+
+    internal static async Task<IResult> LocalLoginAsync(HttpContext http, LocalAccountService accounts, SessionCookies session, IOptions<AuthOptions> options, CancellationToken ct)
+    {
+        var (fields, isForm) = await ReadFieldsAsync(http.Request, ct);
+        var next = SafeNextUrl(http.Request, fields.GetValueOrDefault("next_url"));
+        try
+        {
+            var account = await accounts.LoginAsync(fields.GetValueOrDefault("name") ?? fields.GetValueOrDefault("email") ?? fields.GetValueOrDefault("login"), fields.GetValueOrDefault("password"), ct);
+            await session.SignInAsync(http, account);
+            return isForm ? Results.Redirect(next ?? "/", permanent: false) : Results.Json(new { id = account.Id, name = account.Name }, ApiJson.Options);
+        }
+        catch (AuthException e) when (isForm)
+        {
+            return BackToPage(options.Value.LoginPage, e, next);
+        }
+    }
+
+    internal static async Task<IResult> RegisterAsync(HttpContext http, LocalAccountService accounts, SessionCookies session, CancellationToken ct)
+    {
+        var (fields, isForm) = await ReadFieldsAsync(http.Request, ct);
+        var next = SafeNextUrl(http.Request, fields.GetValueOrDefault("next_url"));
+        try
+        {
+            var account = await accounts.RegisterAsync(fields.GetValueOrDefault("name"), fields.GetValueOrDefault("email"), fields.GetValueOrDefault("password"), ct);
+            await session.SignInAsync(http, account);
+            return isForm ? Results.Redirect(next ?? "/") : Results.Json(new { id = account.Id, name = account.Name }, ApiJson.Options, statusCode: StatusCodes.Status201Created);
+        }
+        catch (AuthException e) when (isForm)
+        {
+            return BackToPage("/register", e, next);
+        }
+    }
+
+    internal static async Task<IResult> GenerateAsync(string? description, ApiTokenService tokens, LinkBuilder links, CancellationToken ct)
+    {
+        if (description?.Length > 1000)
+        {
+            throw ApiException.BadRequest("description is too long (1000 characters at most)");
+        }
+        var issued = await tokens.IssueAsync(null, description, ct);
+        return Results.Json(new
+        {
+            id = issued.Token.Id,
+            jwt_token = issued.Jwt,
+            description = issued.Token.Description,
+            generated_at = StacTime.Utc(issued.Token.GeneratedAt),
+            links = new[] { new Link("claim", links.Api($"/api/auth/tokens/{issued.Token.Id}/claim"), "text/html") },
+        }, ApiJson.Options);
+    }
+
+    /// <summary>
+    /// The page the CLI sends its user to. Claiming hands the token the user's rights, so it takes a deliberate
+    /// click (a form POST from this page), never a mere visit a third-party page could trigger.
+    /// </summary>
+    internal static async Task<IResult> ClaimPageAsync(Guid id, HttpContext http, PanoramaxDbContext db, CancellationToken ct)
+    {
+        var token = await db.ApiTokens.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id && t.RevokedAt == null, ct)
+            ?? throw ApiException.NotFound($"Token {id} not found");
+        var me = http.Account()!;
+        if (token.AccountId is { } owner && owner != me.Id)
+        {
+            throw ApiException.Forbidden("This token has already been claimed by someone else");
+        }
+        var description = WebUtility.HtmlEncode(token.Description ?? "(no description)");
+        var name = WebUtility.HtmlEncode(me.Name);
+        var body = token.AccountId is not null
+            ? $"<p>This token is already yours: the application that asked for it can be used now.</p>"
+            : $"""
+              <p>An application (for example the upload command line) asked for an access token: <strong>{description}</strong>.</p>
+              <p>Accepting lets it act as <strong>{name}</strong> on this instance until you revoke the token from your account page.</p>
+              <form method="post"><button type="submit">Accept and link this token to my account</button></form>
+              """;
+        return Results.Content(Page("Link a token to your account", body), "text/html; charset=utf-8");
+    }
+
+    internal static async Task<IResult> ClaimAsync(Guid id, HttpContext http, ApiTokenService tokens, CancellationToken ct)
+    {
+        await tokens.ClaimAsync(http.Account()!.Id, id, ct);
+        return Results.Content(Page("Token accepted", "<p>You are now logged in the application: you can close this page and go back to it.</p>"), "text/html; charset=utf-8");
+    }
+
+    private static string Page(string title, string body) => $"""
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>{title}</title></head>
+        <body><main><h1>{title}</h1>{body}</main></body></html>
+        """;
+
+    private static Microsoft.AspNetCore.Http.HttpResults.RedirectHttpResult BackToPage(string page, AuthException e, string? next)
+    {
+        var url = $"{page}?error={Uri.EscapeDataString(e.Message)}";
+        if (next is not null)
+        {
+            url += $"&next_url={Uri.EscapeDataString(next)}";
+        }
+        // 302 after a POST: the browser comes back to the page with a GET.
+        return TypedResults.Redirect(url, permanent: false, preserveMethod: false);
+    }
+
+    /// <summary>Fields of a form post or a flat JSON object, and which one it was.</summary>
+    internal static async Task<(Dictionary<string, string?> Fields, bool IsForm)> ReadFieldsAsync(HttpRequest request, CancellationToken ct)
+    {
+        if (request.HasFormContentType)
+        {
+            var form = await request.ReadFormAsync(ct);
+            return (form.ToDictionary(kv => kv.Key, kv => (string?)kv.Value.ToString(), StringComparer.Ordinal), true);
+        }
+        if (!request.HasJsonContentType())
+        {
+            throw new ApiException(StatusCodes.Status415UnsupportedMediaType, "Send a form (application/x-www-form-urlencoded) or a JSON object");
+        }
+        JsonDocument doc;
+        try
+        {
+            doc = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
+        }
+        catch (JsonException e)
+        {
+            throw ApiException.BadRequest("The request body is not valid JSON", new { error = e.Message });
+        }
+        using (doc)
+        {
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw ApiException.BadRequest("The request body must be a JSON object");
+            }
+            var fields = new Dictionary<string, string?>(StringComparer.Ordinal);
+            foreach (var p in doc.RootElement.EnumerateObject())
+            {
+                fields[p.Name] = p.Value.ValueKind switch
+                {
+                    JsonValueKind.String => p.Value.GetString(),
+                    JsonValueKind.Null => null,
+                    _ => throw ApiException.BadRequest($"{p.Name} must be a string"),
+                };
+            }
+            return (fields, false);
+        }
+    }
+
+    /// <summary>Where to go after login or logout: a path of this site or a URL on this host, nothing else (no open redirect).</summary>
+    internal static string? SafeNextUrl(HttpRequest request, string? next)
+    {
+        if (string.IsNullOrWhiteSpace(next))
+        {
+            return null;
+        }
+        if (next.StartsWith('/') && !next.StartsWith("//", StringComparison.Ordinal) && !next.StartsWith("/\\", StringComparison.Ordinal))
+        {
+            return next;
+        }
+        return Uri.TryCreate(next, UriKind.Absolute, out var uri)
+            && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            && string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase)
+            ? uri.ToString()
+            : null;
+    }
+}

@@ -1,0 +1,91 @@
+using Panoramax.Federation.Peers;
+using Panoramax.Server.Http;
+
+namespace Panoramax.Server.Federation;
+
+/// <summary>Admin API of federation peers: list with status, add by federation URL, confirm, block, remove.</summary>
+public static class PeerAdminEndpoints
+{
+    /// <summary>Body of <c>POST /api/admin/peers</c>.</summary>
+    public sealed record AddPeerRequest(string? Url);
+
+    public static RouteGroupBuilder MapPeerAdmin(this RouteGroupBuilder api)
+    {
+        var g = api.MapGroup("/admin/peers").WithTags("Federation");
+        g.MapGet("", List);
+        g.MapPost("", Add);
+        g.MapGet("/{id:guid}", Get);
+        g.MapPost("/{id:guid}/confirm", Confirm);
+        g.MapPost("/{id:guid}/block", Block);
+        g.MapDelete("/{id:guid}", Remove);
+        return g;
+    }
+
+    private static void RequireAdmin(CurrentViewer viewer)
+    {
+        if (viewer.Viewer.AccountId is null)
+        {
+            throw ApiException.Unauthorized("Log in as an administrator to manage peers.");
+        }
+        if (!viewer.Viewer.IsAdmin)
+        {
+            throw ApiException.Forbidden("Only administrators manage peers.");
+        }
+    }
+
+    private static async Task<IResult> List(CurrentViewer viewer, PeerAdmin admin, CancellationToken ct)
+    {
+        RequireAdmin(viewer);
+        return Results.Ok(new { peers = await admin.ListAsync(ct) });
+    }
+
+    private static async Task<IResult> Get(Guid id, CurrentViewer viewer, PeerAdmin admin, CancellationToken ct)
+    {
+        RequireAdmin(viewer);
+        return (await admin.ListAsync(ct)).FirstOrDefault(p => p.Id == id) is { } peer ? Results.Ok(peer) : throw ApiException.NotFound("No such peer.");
+    }
+
+    private static async Task<IResult> Add(AddPeerRequest body, CurrentViewer viewer, PeerAdmin admin, CancellationToken ct)
+    {
+        RequireAdmin(viewer);
+        if (string.IsNullOrWhiteSpace(body.Url))
+        {
+            throw ApiException.BadRequest("Give the peer's federation URL, e.g. {\"url\": \"http://peer.example.org:5001\"}.");
+        }
+        try
+        {
+            var peer = await admin.AddAsync(body.Url, ct);
+            return Results.Created($"/api/admin/peers/{peer.Id}", peer);
+        }
+        catch (ArgumentException e)
+        {
+            throw ApiException.BadRequest(e.Message);
+        }
+        catch (PeerKeyMismatchException e)
+        {
+            throw ApiException.Conflict(e.Message + " Remove the peer first to accept its new key.");
+        }
+        catch (PeerUnreachableException e)
+        {
+            throw new ApiException(StatusCodes.Status502BadGateway, e.Message);
+        }
+    }
+
+    private static async Task<IResult> Confirm(Guid id, CurrentViewer viewer, PeerAdmin admin, CancellationToken ct)
+    {
+        RequireAdmin(viewer);
+        return await admin.ConfirmAsync(id, ct) is { } p ? Results.Ok(p) : throw ApiException.NotFound("No such peer.");
+    }
+
+    private static async Task<IResult> Block(Guid id, CurrentViewer viewer, PeerAdmin admin, CancellationToken ct)
+    {
+        RequireAdmin(viewer);
+        return await admin.BlockAsync(id, ct) is { } p ? Results.Ok(p) : throw ApiException.NotFound("No such peer.");
+    }
+
+    private static async Task<IResult> Remove(Guid id, CurrentViewer viewer, PeerAdmin admin, CancellationToken ct)
+    {
+        RequireAdmin(viewer);
+        return await admin.RemoveAsync(id, ct) ? Results.NoContent() : throw ApiException.NotFound("No such peer.");
+    }
+}

@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Panoramax.Domain.Federation;
+using Panoramax.Domain.Jobs;
+using Panoramax.Imaging;
+using Panoramax.IntegrationTests.Infrastructure;
+using Panoramax.Storage.FileSystem;
+
+namespace Panoramax.IntegrationTests.Processing;
+
+/// <summary>
+/// The real server program processing a 50-picture upload (real blurring) is killed with SIGKILL mid-batch, then
+/// started again: every picture must end ready, published once, with no file left over anywhere.
+/// </summary>
+public sealed class CrashRecoveryTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
+{
+    private const int Pictures = 50;
+    private readonly string _workDir = Path.Combine(Path.GetTempPath(), "panoramax-tests", $"{Environment.ProcessId}-crash-{Guid.NewGuid():N}");
+    private string _connectionString = "";
+
+    private string DataDir => Path.Combine(_workDir, "var");
+    private string TempDir => Path.Combine(_workDir, "tmp");
+
+    public async Task InitializeAsync()
+    {
+        _connectionString = await TestCluster.CreateDatabaseAsync("crash");
+        Directory.CreateDirectory(TempDir);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await TestCluster.DropDatabaseAsync(_connectionString);
+        if (Directory.Exists(_workDir))
+        {
+            Directory.Delete(_workDir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Server_killed_mid_batch_finishes_every_picture_exactly_once_after_restart()
+    {
+        var store = new FileSystemBlobStore(Path.Combine(DataDir, "storage"));
+        StringBuilder firstLog;
+        int killedPid;
+        Guid set;
+        long readyAtKill, runningAtKill;
+        await using var u = new UploadWriter(_connectionString, store);
+        using (var first = await StartServerAsync())
+        {
+            firstLog = first.Log;
+            killedPid = first.Process.Id;
+            await store.InitializeAsync(default);
+            var account = await u.AccountAsync("crash-walker");
+            set = await u.UploadSetAsync(account, "Crash walk");
+            var sources = Directory.GetFiles(TestPaths.SharedData("a-exif-samples-arezzo"), "DSCN00*.jpg").Order(StringComparer.Ordinal).ToArray();
+            var start = new DateTimeOffset(2024, 6, 1, 9, 0, 0, TimeSpan.Zero);
+            for (var i = 0; i < Pictures; i++)
+            {
+                // One straight walk northwards, a picture every 5 m and 2 s: one sequence, no duplicates.
+                await u.AddFileAsync(set, sources[i % sources.Length], fileName: $"IMG_{i:D4}.jpg", overrides: new PictureOverrides
+                {
+                    Latitude = 43.46 + (i * 5 / 111_195.0),
+                    Longitude = 11.88,
+                    CapturedAt = start.AddSeconds(2 * i),
+                });
+            }
+            await u.CompleteAsync(set);
+            await UploadWriter.WaitUntilAsync(async () => await u.CountAsync(set, "ready") >= 3, TimeSpan.FromMinutes(3), "a few pictures ready before the kill");
+            Assert.Equal(0, Kill(first.Process.Id, 9));
+            await first.Process.WaitForExitAsync();
+            readyAtKill = await u.CountAsync(set, "ready");
+            runningAtKill = await u.ScalarAsync("SELECT count(*) FROM jobs WHERE state = 'running'");
+        }
+        Assert.True(readyAtKill < Pictures, $"the kill came too late to test anything ({readyAtKill} ready)");
+        output.WriteLine($"SIGKILL with {readyAtKill}/{Pictures} ready and {runningAtKill} jobs running");
+
+        using (var second = await StartServerAsync())
+        {
+            await UploadWriter.WaitUntilAsync(async () => await u.CountAsync(set, "ready") == Pictures, TimeSpan.FromMinutes(5),
+                $"all {Pictures} ready after restart ({readyAtKill} were at the kill, {runningAtKill} jobs running); log: {second.Log}");
+            // Published exactly once each, in one sequence with ranks 1..50.
+            await using var db = u.NewDb();
+            var ids = await db.Pictures.Where(p => p.UploadSetId == set).Select(p => p.Id).ToListAsync();
+            var upserts = await db.ChangeLog.AsNoTracking()
+                .Where(e => e.EntityKind == EntityKind.Picture && ids.Contains(e.EntityId)).Select(e => new { e.EntityId, e.Op }).ToListAsync();
+            Assert.Equal(Pictures, upserts.Count);
+            Assert.Equal(Pictures, upserts.Select(e => e.EntityId).Distinct().Count());
+            Assert.All(upserts, e => Assert.Equal(ChangeOp.Upsert, e.Op));
+            var sequence = await db.Sequences.AsNoTracking().SingleAsync(s => s.UploadSetId == set);
+            Assert.Equal(Pictures, sequence.PictureCount);
+            Assert.Equal(Enumerable.Range(1, Pictures), await db.Pictures.Where(p => p.UploadSetId == set).OrderBy(p => p.Rank).Select(p => p.Rank).ToListAsync());
+            Assert.All(await db.Jobs.AsNoTracking().ToListAsync(), j => Assert.Equal(JobState.Succeeded, j.State));
+
+            // No orphan: uploads gone, exactly hd + sd + thumb per picture, nothing else; no temp folder of the killed process.
+            var keys = new List<string>();
+            await foreach (var k in store.ListAsync("", default))
+            {
+                keys.Add(k);
+            }
+            var expected = ids.SelectMany(id => new[] { Domain.Abstractions.StorageKeys.Hd(id), Domain.Abstractions.StorageKeys.Sd(id), Domain.Abstractions.StorageKeys.Thumb(id) });
+            Assert.Equal(expected.Order(StringComparer.Ordinal), keys.Order(StringComparer.Ordinal));
+            Assert.Empty(Directory.GetDirectories(TempDir, $"panoramax-job-{killedPid}-*"));
+            await second.StopAsync();
+        }
+        Assert.Contains("Job worker", firstLog.ToString(), StringComparison.Ordinal);
+    }
+
+    private sealed class ServerProcess(Process process, StringBuilder log) : IDisposable
+    {
+        public Process Process { get; } = process;
+        public StringBuilder Log { get; } = log;
+
+        public async Task StopAsync()
+        {
+            Assert.Equal(0, Kill(Process.Id, 15));
+            await Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        }
+
+        public void Dispose()
+        {
+            if (!Process.HasExited)
+            {
+                Process.Kill(entireProcessTree: true);
+            }
+            Process.Dispose();
+        }
+    }
+
+    private async Task<ServerProcess> StartServerAsync()
+    {
+        var port = FreePort();
+        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = _workDir, RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "panoramax.dll"));
+        psi.ArgumentList.Add($"--urls=http://127.0.0.1:{port}");
+        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        psi.Environment["TMPDIR"] = TempDir;
+        psi.Environment["ConnectionStrings__Panoramax"] = _connectionString;
+        psi.Environment["Panoramax__DataDirectory"] = DataDir;
+        psi.Environment["Panoramax__Admin__InitialPassword"] = TestInstance.AdminPassword;
+        psi.Environment["Panoramax__Blurring__ModelDirectory"] = Path.Combine(TestPaths.Shared, "models");
+        psi.Environment["Panoramax__Jobs__LeaseDuration"] = "00:00:05";
+        psi.Environment["Panoramax__Jobs__PollInterval"] = "00:00:00.500";
+        psi.Environment["Panoramax__Jobs__Concurrency"] = "2";
+        var log = new StringBuilder();
+        var p = new Process { StartInfo = psi };
+        p.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        p.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        p.Start();
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        var server = new ServerProcess(p, log);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            Assert.False(p.HasExited, $"server exited: {log}");
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(90), $"server did not start: {log}");
+            try
+            {
+                using var r = await http.GetAsync("/api");
+                if (r.StatusCode == HttpStatusCode.OK)
+                {
+                    return server;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            await Task.Delay(250);
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
+    private static extern int Kill(int pid, int signal);
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+}
