@@ -8,6 +8,7 @@ using Panoramax.Bench;
 //        dotnet run -c Release --project bench/Panoramax.Bench -- search [pictures] [sequences] [queries]
 //        dotnet run -c Release --project bench/Panoramax.Bench -- imaging
 //        dotnet run -c Release --project bench/Panoramax.Bench -- pipeline [runs=3]
+//        dotnet run -c Release --project bench/Panoramax.Bench -- upload [files=200] [clients=4]
 //        dotnet run -c Release --project bench/Panoramax.Bench -- blur-eval [tile=832] [overlap=0.2] [face=0.6] [plate=0.25] ...
 var command = args.Length > 0 ? args[0] : "seed";
 switch (command)
@@ -33,8 +34,10 @@ switch (command)
         return await PipelineBench.RunOneAsync(args[1]);
     case "blur-eval":
         return await BlurEval.RunAsync(args);
+    case "upload":
+        return await UploadBench.RunAsync(ParseInt(args, 1, 200), ParseInt(args, 2, 4));
     default:
-        Console.Error.WriteLine($"unknown benchmark '{command}'; known: seed, search, imaging, pipeline, blur-eval, tiles");
+        Console.Error.WriteLine($"unknown benchmark '{command}'; known: seed, search, imaging, pipeline, blur-eval, tiles, upload");
         return 2;
 }
 

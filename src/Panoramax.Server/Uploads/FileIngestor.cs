@@ -219,6 +219,14 @@ public sealed class FileIngestor(
         await tx.CommitAsync(ct);
 
         var body = Error(status, message, extra ?? new JsonObject { ["details"] = details.DeepClone() });
+        // Not in GeoVisio's body: the tracked rejection as GET …/files shows it, so clients need no second call.
+        body["rejected"] = new JsonObject
+        {
+            ["reason"] = reason.ToApiName(),
+            ["severity"] = "error",
+            ["message"] = file.RejectionMessage,
+            ["details"] = details.DeepClone(),
+        };
         return new IngestOutcome(status, file, body);
     }
 

@@ -80,6 +80,7 @@ public static class UploadPage
                   <label for="overall">Overall</label>
                   <progress id="overall" max="1" value="0"></progress>
                   <span id="overall-text" aria-live="polite"></span>
+                  <p id="sent" aria-live="polite"></p>
                   <ul id="file-list"></ul>
                 </section>
                 <section aria-labelledby="rejected-title">

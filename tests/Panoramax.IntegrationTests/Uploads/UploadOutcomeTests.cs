@@ -180,6 +180,7 @@ public sealed class UploadOutcomeTests(AnonymousUploadInstance instance) : IClas
         Assert.Equal(400, body.GetProperty("status_code").GetInt32());
         Assert.False(string.IsNullOrWhiteSpace(body.GetProperty("message").GetString()));
         Assert.True(body.TryGetProperty("details", out var details), body.ToString());
+        Assert.Equal(reason, body.GetProperty("rejected").GetProperty("reason").GetString());
         Assert.False(string.IsNullOrWhiteSpace(details.GetProperty("error").GetString()));
         if (missing.Length > 0)
         {

@@ -133,7 +133,7 @@
         else if (xhr.status === 409 && json && json.existing_item) { ui.status.textContent = "already sent"; ui.li.className = "skipped"; }
         else if (xhr.status === 401) { ui.status.textContent = "not logged in"; needLogin(); }
         else {
-          const reason = (json && json.upload_sets) ? "file_duplicate" : (xhr.status === 413 ? "too large" : "rejected");
+          const reason = (json && json.rejected && json.rejected.reason) || (xhr.status === 413 ? "too large" : "rejected");
           const message = (json && json.message) || ("HTTP " + xhr.status);
           ui.status.textContent = reason; ui.li.className = "rejected";
           rejected(file.webkitRelativePath || file.name, reason, message);
@@ -149,6 +149,7 @@
     $("start").disabled = true;
     $("file-list").textContent = "";
     $("rejected-list").textContent = "";
+    $("sent").textContent = "";
     let setId = state && state.id;
     let known = new Map();
     if (setId) {
@@ -192,7 +193,7 @@
     });
     await Promise.all(workers);
     await call("POST", "upload_sets/" + setId + "/complete");
-    $("status").textContent = "All files sent. The pictures are being processed…";
+    $("sent").textContent = "All files sent. The pictures are being processed…";
     watch(setId);
   });
 
