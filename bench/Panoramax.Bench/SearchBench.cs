@@ -87,7 +87,8 @@ internal static class SearchBench
             ("floor", async b => (await http.GetByteArrayAsync("/api/conformance")).Length.GetHashCode(), []),
             ("json", async b => JsonOnce(await QueryLayerOnce(db.DataSource, b), linkBuilder), []),
         };
-        if (Environment.GetEnvironmentVariable("SP_ONLY") is { } only)
+        // For profiling one path alone, e.g. PANORAMAX_BENCH_STEPS=api (comma-separated step names).
+        if (Environment.GetEnvironmentVariable("PANORAMAX_BENCH_STEPS") is { Length: > 0 } only)
         {
             steps = steps.Where(x => only.Split(',').Contains(x.Name)).ToArray();
         }

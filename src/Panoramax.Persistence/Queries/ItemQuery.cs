@@ -268,7 +268,8 @@ public static class ItemQuery
     public static async Task<(ItemRow? Item, List<Neighbour> Related)> ReadWithRelatedAsync(
         NpgsqlDataSource db, Viewer viewer, Guid id, double radiusM, double maxHeadingDiff, CancellationToken ct)
     {
-        await using var batch = db.CreateBatch();
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var batch = new NpgsqlBatch(conn);
         var item = new NpgsqlBatchCommand();
         item.CommandText = Compose(item.Parameters, viewer, new ItemFilter { Ids = [id], IncludeUnpublishedForOwner = true }, ItemOrder.Rank, 1, null);
         var related = new NpgsqlBatchCommand();
@@ -296,6 +297,9 @@ public static class ItemQuery
         p.AddWithValue("maxdiff", maxHeadingDiff);
         batch.BatchCommands.Add(item);
         batch.BatchCommands.Add(related);
+        // Prepared (once per pooled connection, then reused): the SQL only varies with the kind of viewer, and
+        // planning these two look-ups cost PostgreSQL more than running them.
+        await batch.PrepareAsync(ct);
 
         await using var r = await batch.ExecuteReaderAsync(ct);
         var rows = await ReadRowsAsync(r, 1, ct);
