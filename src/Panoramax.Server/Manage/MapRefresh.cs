@@ -7,11 +7,13 @@ namespace Panoramax.Server.Manage;
 /// What an edit does to the map once committed: cached tiles are forgotten and the low-zoom grid is rebuilt before
 /// the response, so a hidden or deleted picture is gone from every public route within the same request.
 /// </summary>
-public sealed class MapRefresh(TileCache tiles, PictureGridRefresher grid, ILogger<MapRefresh> logger)
+public sealed class MapRefresh(TileCache tiles, PictureGridRefresher grid, CatalogExtentCache extent, ILogger<MapRefresh> logger)
 {
     public async Task AfterEditAsync()
     {
         tiles.Invalidate();
+        // The landing page's catalogue extent must not keep a hidden or deleted sequence.
+        extent.Invalidate();
         try
         {
             // Not cancelled with the request: a half-done refresh would only leave the previous grid anyway.

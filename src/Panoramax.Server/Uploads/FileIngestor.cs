@@ -100,6 +100,13 @@ public sealed class FileIngestor(
             var reason = r.Reason == RejectionReasons.InvalidMetadata ? RejectionReason.InvalidMetadata : RejectionReason.InvalidFile;
             return await RejectAsync(set, upload, name, reason, r.Message, details, StatusCodes.Status400BadRequest, extra: null, ct);
         }
+        var position = new Point(read.Metadata.Longitude, read.Metadata.Latitude) { SRID = 4326 };
+        if (await Persistence.Manage.ExcludedAreas.ContainsAsync(db, set.AccountId, position, ct))
+        {
+            const string excluded = "The picture is located within an excluded area, where this instance does not accept pictures";
+            return await RejectAsync(set, upload, name, RejectionReason.InvalidMetadata, excluded,
+                new JsonObject { ["error"] = excluded, ["excluded_area"] = true }, StatusCodes.Status400BadRequest, extra: null, ct);
+        }
 
         var fileId = Guid.CreateVersion7(clock.GetUtcNow());
         var key = StorageKeys.Upload(set.Id, fileId);

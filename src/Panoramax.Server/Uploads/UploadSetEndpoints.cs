@@ -160,7 +160,7 @@ public static partial class UploadSetEndpoints
     }
 
     internal static async Task<IResult> DeleteAsync(Guid id, Uploader uploader, PanoramaxDbContext db, IBlobStore store, TimeProvider clock,
-        ILoggerFactory loggers, CancellationToken ct)
+        Manage.MapRefresh map, ILoggerFactory loggers, CancellationToken ct)
     {
         var acting = await uploader.ActingViewerAsync(ct);
         var set = await ModifiableAsync(db, id, acting, ct);
@@ -201,6 +201,8 @@ public static partial class UploadSetEndpoints
             }
             await tx.CommitAsync(ct);
         }
+        // Published pictures of the set leave the map within this request, as other deletions do.
+        await map.AfterEditAsync();
         try
         {
             await store.DeletePrefixAsync($"uploads/{id:D}/", CancellationToken.None);
