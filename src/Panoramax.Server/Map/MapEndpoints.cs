@@ -29,9 +29,9 @@ public static class MapEndpoints
     internal static IResult GetStyle(LinkBuilder links, IOptions<PanoramaxOptions> options) =>
         Results.Json(MapStyles.Api(options.Value.Instance.Name, "geovisio", links.Api("/api/map/{z}/{x}/{y}.mvt"), withGrid: true), ApiJson.Options, ApiJson.Json);
 
-    internal static IResult GetUserStyle(string userId, LinkBuilder links, IOptions<PanoramaxOptions> options)
+    internal static IResult GetUserStyle(string userId, LinkBuilder links, CurrentViewer viewer, IOptions<PanoramaxOptions> options)
     {
-        var id = ParseUser(userId);
+        var id = ParseUser(userId, viewer);
         return Results.Json(
             MapStyles.Api($"{options.Value.Instance.Name} – {id}", $"geovisio_{id}", links.Api($"/api/users/{id}/map/{{z}}/{{x}}/{{y}}.mvt"), withGrid: false),
             ApiJson.Options, ApiJson.Json);
@@ -49,7 +49,7 @@ public static class MapEndpoints
 
     internal static async Task<IResult> GetUserTileAsync(string userId, string z, string x, string y, string format, HttpContext http, NpgsqlDataSource db, CurrentViewer viewer, TileCache cache, IOptions<MapOptions> options, CancellationToken ct)
     {
-        var account = ParseUser(userId);
+        var account = ParseUser(userId, viewer);
         var tile = ParseTile(z, x, y, format, VectorFormats);
         var entry = viewer.Viewer.IsLoggedIn
             ? TileCache.Make(await VectorTileQuery.UserAsync(db, tile, account, viewer.Viewer, ct))
@@ -110,6 +110,13 @@ public static class MapEndpoints
 
     private static bool TryInt(string s, out int value) => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out value);
 
-    private static Guid ParseUser(string userId) =>
-        Guid.TryParse(userId, out var id) ? id : throw ApiException.NotFound($"Unknown user '{userId}'");
+    /// <summary>A user id, or <c>me</c> for the logged-in caller (GeoVisio's <c>/api/users/me/map/…</c>, own data included).</summary>
+    private static Guid ParseUser(string userId, CurrentViewer viewer)
+    {
+        if (userId == "me")
+        {
+            return viewer.Viewer.AccountId ?? throw ApiException.Unauthorized("Authentication is mandatory");
+        }
+        return Guid.TryParse(userId, out var id) ? id : throw ApiException.NotFound($"Unknown user '{userId}'");
+    }
 }

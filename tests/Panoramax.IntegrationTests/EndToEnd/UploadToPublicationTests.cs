@@ -76,6 +76,18 @@ public sealed class UploadToPublicationTests(NoBlurInstance instance) : IClassFi
             var json = JsonDocument.Parse(await mine.Content.ReadAsStringAsync()).RootElement;
             Assert.Equal(2, json.GetProperty("features").GetArrayLength());
         }
+        // The owner's own map tiles (GeoVisio's /api/users/me/map) draw the private sequence; nobody else's do.
+        var first = (await owner.GetFromJsonAsync<JsonElement>($"/api/collections/{seq}/items")).GetProperty("features")[0].GetProperty("geometry").GetProperty("coordinates");
+        var (tx, ty) = Map.Mvt.TileOf(first[0].GetDouble(), first[1].GetDouble(), 14);
+        var ownTile = Map.Mvt.Decode(await owner.GetByteArrayAsync($"/api/users/me/map/14/{tx}/{ty}.mvt"));
+        Assert.Contains(ownTile.Values.SelectMany(f => f), f => f.Properties.TryGetValue("id", out var id) && Equals(id?.ToString(), seq));
+        using (var anonymousTile = await instance.Http.GetAsync($"/api/users/me/map/14/{tx}/{ty}.mvt"))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymousTile.StatusCode);
+        }
+        var generalTile = Map.Mvt.Decode(await other.GetByteArrayAsync($"/api/map/14/{tx}/{ty}.mvt"));
+        Assert.DoesNotContain(generalTile.Values.SelectMany(f => f), f => f.Properties.TryGetValue("id", out var id) && Equals(id?.ToString(), seq));
+
         foreach (var stranger in new[] { instance.Http, other })
         {
             using var theirs = await stranger.GetAsync($"/api/collections/{seq}/items");
