@@ -26,24 +26,8 @@ public static class ReportEndpoints
 
     internal static async Task<IResult> CreateAsync(HttpRequest request, CurrentViewer current, NpgsqlDataSource db, PanoramaxDbContext ef, TimeProvider clock, CancellationToken ct)
     {
-        if (!request.HasJsonContentType())
-        {
-            throw new ApiException(StatusCodes.Status415UnsupportedMediaType, "Reports are sent as JSON (Content-Type: application/json)");
-        }
-        JsonElement body;
-        try
-        {
-            using var doc = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
-            body = doc.RootElement.Clone();
-        }
-        catch (JsonException e)
-        {
-            throw ApiException.BadRequest("The request body is not valid JSON", new { error = e.Message });
-        }
-        if (body.ValueKind != JsonValueKind.Object)
-        {
-            throw ApiException.BadRequest("The report must be a JSON object");
-        }
+        var body = await JsonBody.ReadObjectAsync(request, StatusCodes.Status415UnsupportedMediaType,
+            "Reports are sent as JSON (Content-Type: application/json)", "The report must be a JSON object", ct);
 
         var issueText = Text(body, "issue", 64);
         if (!ApiNames.TryParseApiName<ReportIssue>(issueText, out var issue))

@@ -43,24 +43,8 @@ public static class SearchEndpoints
 
     internal static async Task<IResult> PostAsync(HttpRequest request, LinkBuilder links, CurrentViewer current, NpgsqlDataSource db, IOptions<PanoramaxOptions> options, CancellationToken ct)
     {
-        if (!request.HasJsonContentType())
-        {
-            throw ApiException.BadRequest("POST /api/search needs a JSON body with Content-Type: application/json");
-        }
-        JsonElement body;
-        try
-        {
-            using var doc = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
-            body = doc.RootElement.Clone();
-        }
-        catch (JsonException e)
-        {
-            throw ApiException.BadRequest("The request body is not valid JSON", new { error = e.Message });
-        }
-        if (body.ValueKind != JsonValueKind.Object)
-        {
-            throw ApiException.BadRequest("The search body must be a JSON object");
-        }
+        var body = await JsonBody.ReadObjectAsync(request, StatusCodes.Status400BadRequest,
+            "POST /api/search needs a JSON body with Content-Type: application/json", "The search body must be a JSON object", ct);
         var known = new HashSet<string>(StringComparer.Ordinal) { "limit", "bbox", "intersects", "datetime", "ids", "collections", "place_position", "place_distance", "place_fov_tolerance", "filter", "filter-lang", "sortby" };
         var unknown = body.EnumerateObject().Select(p => p.Name).Where(n => !known.Contains(n)).ToList();
         if (unknown.Count > 0)

@@ -287,24 +287,8 @@ public static partial class UploadSetEndpoints
 
     private static async Task<JsonElement> ReadJsonAsync(HttpRequest request, HashSet<string> allowed, CancellationToken ct)
     {
-        if (!request.HasJsonContentType())
-        {
-            throw new ApiException(StatusCodes.Status415UnsupportedMediaType, "Upload sets are described as JSON (Content-Type: application/json)");
-        }
-        JsonElement body;
-        try
-        {
-            using var doc = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
-            body = doc.RootElement.Clone();
-        }
-        catch (JsonException e)
-        {
-            throw ApiException.BadRequest("The request body is not valid JSON", new { error = e.Message });
-        }
-        if (body.ValueKind != JsonValueKind.Object)
-        {
-            throw ApiException.BadRequest("The request body must be a JSON object");
-        }
+        var body = await JsonBody.ReadObjectAsync(request, StatusCodes.Status415UnsupportedMediaType,
+            "Upload sets are described as JSON (Content-Type: application/json)", "The request body must be a JSON object", ct);
         var extra = body.EnumerateObject().Where(p => !allowed.Contains(p.Name)).ToList();
         if (extra.Count > 0)
         {

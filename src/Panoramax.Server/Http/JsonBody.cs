@@ -1,0 +1,30 @@
+using System.Text.Json;
+
+namespace Panoramax.Server.Http;
+
+/// <summary>Reads a request body that must be one JSON object, with the errors a person can act on (never a 500).</summary>
+public static class JsonBody
+{
+    /// <summary>
+    /// The body as a JSON object. Without a JSON content type: <paramref name="notJsonStatus"/> (415 where the route only
+    /// takes JSON, 400 where another content type is simply a mistake) with <paramref name="notJsonMessage"/>.
+    /// </summary>
+    public static async Task<JsonElement> ReadObjectAsync(HttpRequest request, int notJsonStatus, string notJsonMessage, string notObjectMessage, CancellationToken ct)
+    {
+        if (!request.HasJsonContentType())
+        {
+            throw new ApiException(notJsonStatus, notJsonMessage);
+        }
+        JsonElement body;
+        try
+        {
+            using var doc = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
+            body = doc.RootElement.Clone();
+        }
+        catch (JsonException e)
+        {
+            throw ApiException.BadRequest("The request body is not valid JSON", new { error = e.Message });
+        }
+        return body.ValueKind == JsonValueKind.Object ? body : throw ApiException.BadRequest(notObjectMessage);
+    }
+}
