@@ -154,8 +154,9 @@ public sealed class ProcessPictureHandler(
         return row is null ? null : StorageKeys.Upload(row.UploadSetId, row.Id);
     }
 
+    // A picture deleted meanwhile keeps its waiting-for-delete status: its delete job owns it now.
     private Task<int> MarkBrokenAsync(Guid id, string reason, CancellationToken ct) =>
-        Db.ExecAsync(db, "UPDATE pictures SET status = 'broken', process_error = @error, updated_at = @now WHERE id = @id AND status <> 'ready'",
+        Db.ExecAsync(db, "UPDATE pictures SET status = 'broken', process_error = @error, updated_at = @now WHERE id = @id AND status <> 'ready' AND deleted_at IS NULL",
             ct, ("id", id), ("error", reason), ("now", clock.GetUtcNow()));
 
     private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();

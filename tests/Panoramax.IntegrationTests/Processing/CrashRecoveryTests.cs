@@ -135,6 +135,8 @@ public sealed class CrashRecoveryTests(Xunit.Abstractions.ITestOutputHelper outp
         var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = _workDir, RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "panoramax.dll"));
         psi.ArgumentList.Add($"--urls=http://127.0.0.1:{port}");
+        // Federation's gRPC endpoint on a free port too: hosts must never fight over the default 5001.
+        psi.ArgumentList.Add("--Panoramax:Federation:GrpcUrl=http://127.0.0.1:0");
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         psi.Environment["TMPDIR"] = TempDir;
         psi.Environment["ConnectionStrings__Panoramax"] = _connectionString;
