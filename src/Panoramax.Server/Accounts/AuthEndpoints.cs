@@ -205,37 +205,19 @@ public static class AuthEndpoints
             var form = await request.ReadFormAsync(ct);
             return (form.ToDictionary(kv => kv.Key, kv => (string?)kv.Value.ToString(), StringComparer.Ordinal), true);
         }
-        if (!request.HasJsonContentType())
+        var body = await JsonBody.ReadObjectAsync(request, StatusCodes.Status415UnsupportedMediaType,
+            "Send a form (application/x-www-form-urlencoded) or a JSON object", "The request body must be a JSON object", ct);
+        var fields = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var p in body.EnumerateObject())
         {
-            throw new ApiException(StatusCodes.Status415UnsupportedMediaType, "Send a form (application/x-www-form-urlencoded) or a JSON object");
-        }
-        JsonDocument doc;
-        try
-        {
-            doc = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
-        }
-        catch (JsonException e)
-        {
-            throw ApiException.BadRequest("The request body is not valid JSON", new { error = e.Message });
-        }
-        using (doc)
-        {
-            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            fields[p.Name] = p.Value.ValueKind switch
             {
-                throw ApiException.BadRequest("The request body must be a JSON object");
-            }
-            var fields = new Dictionary<string, string?>(StringComparer.Ordinal);
-            foreach (var p in doc.RootElement.EnumerateObject())
-            {
-                fields[p.Name] = p.Value.ValueKind switch
-                {
-                    JsonValueKind.String => p.Value.GetString(),
-                    JsonValueKind.Null => null,
-                    _ => throw ApiException.BadRequest($"{p.Name} must be a string"),
-                };
-            }
-            return (fields, false);
+                JsonValueKind.String => p.Value.GetString(),
+                JsonValueKind.Null => null,
+                _ => throw ApiException.BadRequest($"{p.Name} must be a string"),
+            };
         }
+        return (fields, false);
     }
 
     /// <summary>Where to go after login or logout: a path of this site or a URL on this host, nothing else (no open redirect).</summary>

@@ -43,22 +43,9 @@ public static class MeEndpoints
 
     internal static async Task<IResult> PatchAsync(HttpContext http, PanoramaxDbContext db, LinkBuilder links, IOptions<PanoramaxOptions> options, TimeProvider clock, CancellationToken ct)
     {
-        JsonDocument doc;
-        try
-        {
-            doc = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: ct);
-        }
-        catch (JsonException e)
-        {
-            throw ApiException.BadRequest("The request body is not valid JSON", new { error = e.Message });
-        }
-        using var _ = doc;
-        if (doc.RootElement.ValueKind != JsonValueKind.Object)
-        {
-            throw ApiException.BadRequest("The request body must be a JSON object");
-        }
+        var body = await JsonBody.ParseObjectAsync(http.Request, "The request body must be a JSON object", ct);
         var account = await db.Accounts.SingleAsync(a => a.Id == http.Account()!.Id, ct);
-        foreach (var p in doc.RootElement.EnumerateObject())
+        foreach (var p in body.EnumerateObject())
         {
             switch (p.Name)
             {

@@ -15,6 +15,12 @@ public static class JsonBody
         {
             throw new ApiException(notJsonStatus, notJsonMessage);
         }
+        return await ParseObjectAsync(request, notObjectMessage, ct);
+    }
+
+    /// <summary>The body parsed as a JSON object, whatever its content type: 400 for broken JSON or another JSON kind.</summary>
+    public static async Task<JsonElement> ParseObjectAsync(HttpRequest request, string notObjectMessage, CancellationToken ct)
+    {
         JsonElement body;
         try
         {

@@ -40,25 +40,11 @@ internal sealed class EditBody
         {
             return new EditBody(fields, true);
         }
-        if (!request.HasJsonContentType())
+        var body = await JsonBody.ReadObjectAsync(request, StatusCodes.Status415UnsupportedMediaType,
+            "Send the changes as JSON (Content-Type: application/json) or as a form", "The request body must be a JSON object", ct);
+        foreach (var p in body.EnumerateObject())
         {
-            throw new ApiException(StatusCodes.Status415UnsupportedMediaType, "Send the changes as JSON (Content-Type: application/json) or as a form");
-        }
-        try
-        {
-            using var doc = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
-            if (doc.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                throw ApiException.BadRequest("The request body must be a JSON object");
-            }
-            foreach (var p in doc.RootElement.EnumerateObject())
-            {
-                fields[p.Name] = p.Value.Clone();
-            }
-        }
-        catch (JsonException e)
-        {
-            throw ApiException.BadRequest("The request body is not valid JSON", new { error = e.Message });
+            fields[p.Name] = p.Value;
         }
         return new EditBody(fields, true);
     }

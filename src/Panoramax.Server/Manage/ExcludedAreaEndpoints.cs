@@ -78,24 +78,13 @@ public static class ExcludedAreaEndpoints
 
     private static async Task<IResult> AddAsync(HttpRequest request, NpgsqlDataSource db, Guid? owner, TimeProvider clock, CancellationToken ct)
     {
-        if (!request.HasJsonContentType())
-        {
-            throw new ApiException(StatusCodes.Status415UnsupportedMediaType, "Excluded areas are sent as a GeoJSON Feature (Content-Type: application/json)");
-        }
-        JsonElement feature;
-        try
-        {
-            using var doc = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
-            feature = doc.RootElement.Clone();
-        }
-        catch (JsonException e)
-        {
-            throw ApiException.BadRequest("The request body is not valid JSON", new { error = e.Message });
-        }
-        if (feature.ValueKind != JsonValueKind.Object || !feature.TryGetProperty("geometry", out var geometry) || geometry.ValueKind != JsonValueKind.Object
+        const string notAnArea = "An excluded area is a GeoJSON Feature whose geometry is a Polygon or a MultiPolygon";
+        var feature = await JsonBody.ReadObjectAsync(request, StatusCodes.Status415UnsupportedMediaType,
+            "Excluded areas are sent as a GeoJSON Feature (Content-Type: application/json)", notAnArea, ct);
+        if (!feature.TryGetProperty("geometry", out var geometry) || geometry.ValueKind != JsonValueKind.Object
             || !geometry.TryGetProperty("type", out var type) || type.GetString() is not ("Polygon" or "MultiPolygon"))
         {
-            throw ApiException.BadRequest("An excluded area is a GeoJSON Feature whose geometry is a Polygon or a MultiPolygon");
+            throw ApiException.BadRequest(notAnArea);
         }
         string? label = null;
         var isPublic = owner is null;
