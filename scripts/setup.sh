@@ -28,6 +28,14 @@ fi
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   packages+=(nodejs npm)
 fi
+# exiv2 writes uploaders' override_Exif.*/override_Xmp.* tags into their JPEGs (as GeoVisio does with libexiv2).
+command -v exiv2 >/dev/null || packages+=(exiv2)
+if [ "$MODE" = "--bench" ]; then
+  # The baselines the benchmarks measure against, and the load generator.
+  command -v wrk >/dev/null || packages+=(wrk)
+  command -v vipsthumbnail >/dev/null || packages+=(libvips-tools)
+  [ -x /usr/bin/time ] || packages+=(time)
+fi
 if [ "$MODE" = "--tests" ]; then
   command -v chromium >/dev/null || packages+=(chromium)
 fi

@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -62,6 +65,10 @@ internal static class SearchBench
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         using var http = new HttpClient { BaseAddress = new Uri(address) };
+        // The same conformance bytes from a bare Kestrel (no middleware at all): what any ASP.NET Core server pays.
+        var conformance = await http.GetByteArrayAsync("/api/conformance");
+        await using var bareApp = await BareKestrelAsync(conformance);
+        using var bareHttp = new HttpClient { BaseAddress = new Uri(bareApp.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()) };
         // What browsers (the viewer) do: offer br/gzip and decompress.
         using var httpCompressed = new HttpClient(new HttpClientHandler { AutomaticDecompression = System.Net.DecompressionMethods.All }) { BaseAddress = new Uri(address) };
 
@@ -85,6 +92,7 @@ internal static class SearchBench
             ("bare", b => SqlOnce(db.DataSource, BareSql, b), []),
             ("query", b => QueryLayerOnce(db.DataSource, b), []),
             ("floor", async b => (await http.GetByteArrayAsync("/api/conformance")).Length.GetHashCode(), []),
+            ("kestrel", async b => (await bareHttp.GetByteArrayAsync("/api/conformance")).Length.GetHashCode(), []),
             ("json", async b => JsonOnce(await QueryLayerOnce(db.DataSource, b), linkBuilder), []),
         };
         // For profiling one path alone, e.g. PANORAMAX_BENCH_STEPS=api (comma-separated step names).
@@ -138,11 +146,23 @@ internal static class SearchBench
         Console.WriteLine(FormattableString.Invariant($"ItemQuery only p50 {Pct(T("query"), 50):F2} ms  p95 {Pct(T("query"), 95):F2} ms  (our item SQL composition + read, no HTTP/JSON)"));
         Console.WriteLine(FormattableString.Invariant($"JSON writing   p50 {Pct(T("json"), 50):F2} ms  p95 {Pct(T("json"), 95):F2} ms  (StacItemJson into a buffer, no HTTP)"));
         Console.WriteLine(FormattableString.Invariant($"HTTP floor     p50 {Pct(T("floor"), 50):F2} ms  p95 {Pct(T("floor"), 95):F2} ms  (GET /api/conformance: the fixed cost of one request on this host)"));
+        Console.WriteLine(FormattableString.Invariant($"bare Kestrel   p50 {Pct(T("kestrel"), 50):F2} ms  p95 {Pct(T("kestrel"), 95):F2} ms  (the same bytes from an app with no middleware: the server + client floor)"));
         Console.WriteLine(FormattableString.Invariant($"/api/search    p50 {Pct(api, 50):F2} ms  p95 {Pct(api, 95):F2} ms  (HTTP GET, body read fully)"));
         Console.WriteLine(FormattableString.Invariant($"/api/search br p50 {Pct(T("api-br"), 50):F2} ms  p95 {Pct(T("api-br"), 95):F2} ms  (Accept-Encoding: br, gzip as browsers send; client decompresses)"));
         Console.WriteLine(FormattableString.Invariant($"ratio api/baseline p50 {Pct(api, 50) / Pct(baseline, 50):F2}x  p95 {Pct(api, 95) / Pct(baseline, 95):F2}x  (goal ≤ 1.5x, p95 ≤ 30 ms)"));
         Console.WriteLine(FormattableString.Invariant($"ratio api-br/baseline p50 {Pct(T("api-br"), 50) / Pct(baseline, 50):F2}x  p95 {Pct(T("api-br"), 95) / Pct(baseline, 95):F2}x"));
         Console.WriteLine(FormattableString.Invariant($"ratio api/bare     p50 {Pct(api, 50) / Pct(bare, 50):F2}x  p95 {Pct(api, 95) / Pct(bare, 95):F2}x"));
+    }
+
+    private static async Task<WebApplication> BareKestrelAsync(byte[] answer)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        app.MapGet("/api/conformance", () => Results.Bytes(answer, "application/json"));
+        await app.StartAsync();
+        return app;
     }
 
     private static void JsonOnce(List<Persistence.Queries.ItemRow> rows, Server.Http.LinkBuilder links)

@@ -19,7 +19,9 @@ namespace Panoramax.Server.Uploads;
 public sealed record IngestOutcome(int Status, UploadSetFile? File, JsonObject? Error);
 
 /// <summary>What the uploader says along with the file (GeoVisio's multipart fields).</summary>
-public sealed record UploadFields(PictureOverrides? Overrides, bool IsBlurred)
+/// <remarks><see cref="Tags"/> are GeoVisio's <c>override_Exif.&lt;key&gt;</c> / <c>override_Xmp.&lt;key&gt;</c> fields, written into the
+/// stored JPEG before its metadata is read, so they count as if the camera had written them.</remarks>
+public sealed record UploadFields(PictureOverrides? Overrides, bool IsBlurred, IReadOnlyList<MetadataTag> Tags)
 {
     public static UploadFields Parse(IReadOnlyDictionary<string, string> fields)
     {
@@ -33,10 +35,7 @@ public sealed record UploadFields(PictureOverrides? Overrides, bool IsBlurred)
                 _ => throw ApiException.BadRequest("isBlurred must be 'true' or 'false'", new { input = b }),
             };
         }
-        if (fields.Keys.FirstOrDefault(k => k.StartsWith("override_Exif.", StringComparison.Ordinal) || k.StartsWith("override_Xmp.", StringComparison.Ordinal)) is { } tag)
-        {
-            throw ApiException.BadRequest($"{tag}: overriding EXIF/XMP tags is not supported by this instance yet; use override_capture_time, override_longitude and override_latitude");
-        }
+        var tags = ParseTags(fields);
         DateTimeOffset? time = null;
         if (fields.TryGetValue("override_capture_time", out var t) && t.Length > 0)
         {
@@ -53,7 +52,29 @@ public sealed record UploadFields(PictureOverrides? Overrides, bool IsBlurred)
             throw ApiException.BadRequest("override_longitude and override_latitude must be given together");
         }
         var overrides = time is null && lon is null ? null : new PictureOverrides { CapturedAt = time, Longitude = lon, Latitude = lat };
-        return new UploadFields(overrides, blurred);
+        return new UploadFields(overrides, blurred, tags);
+    }
+
+    private static List<MetadataTag> ParseTags(IReadOnlyDictionary<string, string> fields)
+    {
+        const string prefix = "override_";
+        var tags = fields
+            .Where(f => f.Key.StartsWith(prefix + "Exif.", StringComparison.Ordinal) || f.Key.StartsWith(prefix + "Xmp.", StringComparison.Ordinal))
+            .OrderBy(f => f.Key, StringComparer.Ordinal)
+            .Select(f => new MetadataTag(f.Key[prefix.Length..], f.Value))
+            .ToList();
+        if (tags.Count > MetadataTagWriter.MaxTags)
+        {
+            throw ApiException.BadRequest($"at most {MetadataTagWriter.MaxTags} override_Exif/override_Xmp fields may be sent with one file", new { count = tags.Count });
+        }
+        foreach (var tag in tags)
+        {
+            if (MetadataTagWriter.Validate(tag) is { } error)
+            {
+                throw ApiException.BadRequest($"override_{tag.Key}: {error}");
+            }
+        }
+        return tags;
     }
 
     private static double? Number(IReadOnlyDictionary<string, string> fields, string name)
@@ -77,6 +98,7 @@ public sealed class FileIngestor(
     PanoramaxDbContext db,
     PictureMetadataReader reader,
     IBlobStore store,
+    MetadataTagWriter tagWriter,
     TimeProvider clock,
     ILogger<FileIngestor> logger)
 {
@@ -88,6 +110,11 @@ public sealed class FileIngestor(
             return early;
         }
 
+        if (await WriteTagsAsync(upload, fields, ct) is { } refused)
+        {
+            return await RejectAsync(set, upload, name, RejectionReason.InvalidFile, refused.Message,
+                new JsonObject { ["error"] = refused.Message }, StatusCodes.Status400BadRequest, extra: null, ct);
+        }
         var read = reader.Read(upload.SpoolPath!, fields.Overrides);
         if (!read.IsAccepted)
         {
@@ -158,6 +185,35 @@ public sealed class FileIngestor(
     }
 
     /// <summary>The 409 answers: same bytes in this set (not tracked), same name in this set (not tracked), same bytes elsewhere (tracked).</summary>
+    /// <summary>Writes the uploader's EXIF/XMP tags into the spooled file. A file exiv2 cannot even parse is returned as
+    /// the reader's own rejection (tracked like any bad file); a refused key or value is the request's fault (400).</summary>
+    private async Task<PictureRejection?> WriteTagsAsync(ReceivedUpload upload, UploadFields fields, CancellationToken ct)
+    {
+        if (fields.Tags.Count == 0)
+        {
+            return null;
+        }
+        try
+        {
+            await tagWriter.WriteAsync(upload.SpoolPath!, fields.Tags, ct);
+            return null;
+        }
+        catch (MetadataTagException e) when (e.ToolMissing)
+        {
+            logger.LogError("Cannot honour override_Exif/override_Xmp fields: {Reason}", e.Message);
+            throw new ApiException(StatusCodes.Status503ServiceUnavailable, e.Message);
+        }
+        catch (MetadataTagException e)
+        {
+            var plain = reader.Read(upload.SpoolPath!, fields.Overrides);
+            if (!plain.IsAccepted && plain.Rejection.Reason == RejectionReasons.InvalidFile)
+            {
+                return plain.Rejection;
+            }
+            throw ApiException.BadRequest(e.Message, new { tags = fields.Tags.Select(t => t.Key).ToArray() });
+        }
+    }
+
     private async Task<IngestOutcome?> ConflictAsync(UploadSet set, ReceivedUpload upload, string name, CancellationToken ct)
     {
         var sha = upload.Sha256;

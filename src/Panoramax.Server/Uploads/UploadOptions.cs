@@ -13,4 +13,7 @@ public sealed class UploadOptions
 
     /// <summary>Where files are spooled while they are received and checked; empty means <c>&lt;DataDirectory&gt;/tmp/uploads</c>.</summary>
     public string? SpoolDirectory { get; set; }
+
+    /// <summary>The exiv2 tool that writes uploaders' <c>override_Exif.*</c>/<c>override_Xmp.*</c> tags into their files.</summary>
+    public string Exiv2Path { get; set; } = "exiv2";
 }

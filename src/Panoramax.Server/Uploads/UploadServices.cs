@@ -12,6 +12,7 @@ public static class UploadServices
         services.AddSingleton(new PictureMetadataReader());
         services.AddSingleton<UploadSpool>();
         services.AddScoped<Uploader>();
+        services.AddSingleton(sp => new MetadataTagWriter(sp.GetRequiredService<IOptions<UploadOptions>>().Value.Exiv2Path));
         services.AddScoped<FileIngestor>();
         return services;
     }

@@ -9,9 +9,10 @@ namespace Panoramax.IntegrationTests.EndToEnd;
 
 /// <summary>
 /// The whole path a contributor takes, through the real HTTP API and the real job worker: log in, upload a walk,
-/// and find it published (or, for an owner-only upload, published for the owner only).
+/// and find it published (or, for an owner-only upload, published for the owner only). Run once per storage kind.
 /// </summary>
-public sealed class UploadToPublicationTests(NoBlurInstance instance) : IClassFixture<NoBlurInstance>
+public abstract class UploadToPublicationTests<TInstance>(TInstance instance) : IClassFixture<TInstance>
+    where TInstance : WorkerInstance
 {
     private static readonly string[] Walk = ["DSCN0010.jpg", "DSCN0012.jpg", "DSCN0021.jpg", "DSCN0025.jpg", "DSCN0027.jpg"];
 
@@ -98,6 +99,31 @@ public sealed class UploadToPublicationTests(NoBlurInstance instance) : IClassFi
         }
     }
 
+    /// <summary>Every derivative of the published walk is in the configured store, under the one key layout.</summary>
+    [Fact]
+    public async Task A_published_walk_has_its_files_in_the_configured_store()
+    {
+        var (_, user) = await TestAuth.UserAsync(instance, "store-walker");
+        var set = await CreateSetAsync(user, new { title = "Store", estimated_nb_files = 2, split_time = 600, split_distance = 300 });
+        foreach (var name in Walk.Skip(3))
+        {
+            var (status, body) = await UploadAsync(user, set, name);
+            Assert.True(status == 202, $"{name}: {status} {body}");
+        }
+        var done = await WaitReadyAsync(user, set);
+        var seq = done.GetProperty("associated_collections")[0].GetProperty("id").GetString();
+        var items = await instance.GetJsonAsync($"/api/collections/{seq}/items");
+        foreach (var f in items.GetProperty("features").EnumerateArray())
+        {
+            var id = f.GetProperty("id").GetGuid();
+            var keys = await instance.KeysAsync(Domain.Abstractions.StorageKeys.PictureFolder(id));
+            foreach (var expected in new[] { Domain.Abstractions.StorageKeys.Hd(id), Domain.Abstractions.StorageKeys.Sd(id), Domain.Abstractions.StorageKeys.Thumb(id) })
+            {
+                Assert.True(keys.Contains(expected), $"{expected} missing from {instance.Store.GetType().Name}: {string.Join(", ", keys)}");
+            }
+        }
+    }
+
     private static async Task<Guid> CreateSetAsync(HttpClient client, object body)
     {
         using var response = await client.PostAsJsonAsync("/api/upload_sets", body);
@@ -127,3 +153,9 @@ public sealed class UploadToPublicationTests(NoBlurInstance instance) : IClassFi
         return last;
     }
 }
+
+/// <summary>The walk on the default filesystem store.</summary>
+public sealed class FileSystemUploadToPublicationTests(NoBlurInstance instance) : UploadToPublicationTests<NoBlurInstance>(instance);
+
+/// <summary>The same walk with every file in a real S3-compatible server.</summary>
+public sealed class S3UploadToPublicationTests(S3NoBlurInstance instance) : UploadToPublicationTests<S3NoBlurInstance>(instance);

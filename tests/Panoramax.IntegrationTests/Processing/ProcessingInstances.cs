@@ -49,6 +49,37 @@ public sealed class NoBlurInstance : WorkerInstance
     ];
 }
 
+/// <summary>As <see cref="NoBlurInstance"/>, with every file in a real S3-compatible server (s3rver).</summary>
+public sealed class S3NoBlurInstance : WorkerInstance
+{
+    private readonly S3rverServer _s3 = new();
+
+    protected override IEnumerable<KeyValuePair<string, string>> WorkerSettings =>
+    [
+        new("Panoramax:Blurring:Enabled", "false"),
+        new("Panoramax:Jobs:RetryBaseDelay", "00:00:00.100"),
+        new("Panoramax:Jobs:MaxAttempts", "3"),
+        new("Panoramax:Storage:Kind", "s3"),
+        new("Panoramax:Storage:S3:Endpoint", _s3.Endpoint),
+        new("Panoramax:Storage:S3:UseSsl", "false"),
+        new("Panoramax:Storage:S3:AccessKey", S3rverServer.AccessKey),
+        new("Panoramax:Storage:S3:SecretKey", S3rverServer.SecretKey),
+        new("Panoramax:Storage:S3:Bucket", "panoramax-pipeline"),
+    ];
+
+    public override async Task InitializeAsync()
+    {
+        await _s3.InitializeAsync();
+        await base.InitializeAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _s3.DisposeAsync();
+    }
+}
+
 /// <summary>Retries slow enough for a test to fix the cause between two attempts.</summary>
 public sealed class SlowRetryInstance : WorkerInstance
 {

@@ -162,11 +162,65 @@ public sealed class UploadSetTests(AnonymousUploadInstance instance) : IClassFix
         Assert.Equal(["datetime"], body.GetProperty("details").GetProperty("missing_fields").EnumerateArray().Select(e => e.GetString()!).ToArray());
     }
 
+    [Fact]
+    public async Task Exif_and_xmp_override_fields_are_written_into_the_stored_file_before_it_is_read()
+    {
+        var set = (await instance.CreateSetAsync()).Id();
+        // Other tests send the same file: one more byte after the JPEG end makes it new to the duplicate check.
+        var bytes = (await File.ReadAllBytesAsync(TestPaths.SharedData(NoExif))).Append((byte)1).ToArray();
+        var (status, body) = await instance.UploadBytesAsync($"/api/upload_sets/{set}/files", bytes, "tagged.jpg", new Dictionary<string, string>
+        {
+            // Everything a picture needs, given as tags (GeoVisio's exiv2 key notation) instead of override_* values.
+            ["override_Exif.Photo.DateTimeOriginal"] = "2021:07:04 10:11:12",
+            ["override_Exif.GPSInfo.GPSLatitude"] = "43/1 28/1 0/1",
+            ["override_Exif.GPSInfo.GPSLatitudeRef"] = "N",
+            ["override_Exif.GPSInfo.GPSLongitude"] = "11/1 52/1 48/1",
+            ["override_Exif.GPSInfo.GPSLongitudeRef"] = "E",
+            ["override_Exif.Image.Artist"] = "Jane \"Q\" Doe; rm -rf /",
+            ["override_Xmp.dc.creator"] = "Someone Else",
+        });
+        Assert.True(status == 202, body.ToString());
+        string originalKey;
+        var (scope, db) = instance.OpenDb();
+        await using (scope)
+        {
+            var p = await db.Pictures.SingleAsync(x => x.Id == body.GetProperty("picture_id").GetGuid());
+            Assert.Equal(43 + 28 / 60.0, p.Location.Y, 6);
+            Assert.Equal(11 + 52 / 60.0 + 48 / 3600.0, p.Location.X, 6);
+            Assert.Equal(new DateTime(2021, 7, 4, 10, 11, 12, DateTimeKind.Utc), p.CapturedAt.UtcDateTime);
+            originalKey = p.OriginalKey!;
+        }
+        var store = instance.Services.GetRequiredService<IBlobStore>();
+        await using var stored = (await store.OpenReadAsync(originalKey, 0, null, default))!;
+        var directories = MetadataExtractor.ImageMetadataReader.ReadMetadata(stored);
+        var ifd0 = directories.OfType<MetadataExtractor.Formats.Exif.ExifIfd0Directory>().Single();
+        Assert.Equal("Jane \"Q\" Doe; rm -rf /", MetadataExtractor.DirectoryExtensions.GetString(ifd0, MetadataExtractor.Formats.Exif.ExifDirectoryBase.TagArtist));
+        var xmp = directories.OfType<MetadataExtractor.Formats.Xmp.XmpDirectory>().Single();
+        Assert.Contains(xmp.GetXmpProperties(), kv => kv.Key.StartsWith("dc:creator", StringComparison.Ordinal) && kv.Value == "Someone Else");
+    }
+
+    [Fact]
+    public async Task Override_tags_on_a_file_that_is_no_jpeg_give_the_invalid_file_rejection()
+    {
+        var set = (await instance.CreateSetAsync()).Id();
+        var bytes = Encoding.UTF8.GetBytes("this is not a picture at all");
+        var (status, body) = await instance.UploadBytesAsync($"/api/upload_sets/{set}/files", bytes, "fake.jpg",
+            new Dictionary<string, string> { ["override_Exif.Image.Artist"] = "me" });
+        Assert.Equal(400, status);
+        var files = await instance.GetJsonAsync($"/api/upload_sets/{set}/files");
+        var rejected = Assert.Single(files.GetProperty("files").EnumerateArray());
+        Assert.Equal("invalid_file", rejected.GetProperty("rejected").GetProperty("reason").GetString());
+        Assert.NotNull(body.GetProperty("message").GetString());
+    }
+
     [Theory]
     [InlineData("override_longitude", "2")]
     [InlineData("override_capture_time", "yesterday")]
     [InlineData("isBlurred", "maybe")]
-    [InlineData("override_Exif.Image.Artist", "me")]
+    [InlineData("override_Exif.Foo.Bar", "1")]
+    [InlineData("override_Xmp.nosuchns.Thing", "1")]
+    [InlineData("override_Exif.Image.Artist", "two\nlines")]
+    [InlineData("override_Exif.", "x")]
     public async Task Bad_override_fields_are_400_and_not_tracked(string field, string value)
     {
         var set = (await instance.CreateSetAsync()).Id();
