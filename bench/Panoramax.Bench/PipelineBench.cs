@@ -24,13 +24,8 @@ internal static class PipelineBench
         var work = Directory.CreateTempSubdirectory("panoramax-bench-pipeline-").FullName;
         try
         {
-            var flat = Path.Combine(work, "flat-12mp.jpg");
-            using (var src = Image.NewFromFile(Path.Combine(shared, "data", "b-mapillary-tools", "DSC00001.JPG")))
-            using (var resized = src.Resize(4000.0 / src.Width, vscale: 3000.0 / src.Height))
-            {
-                resized.Jpegsave(flat, q: 90);
-            }
-            var pano = Path.Combine(shared, "data", "f-360-gopro-max", "GSAG2002.JPG");
+            var flat = MakeFlat12Mp(shared, work);
+            var pano = Pano(shared);
             Console.WriteLine($"{Environment.ProcessorCount} cores; best and median of {runs} runs after a warm-up; one picture at a time");
 
             using var blurrer = NewBlurrer(shared);
@@ -72,6 +67,19 @@ internal static class PipelineBench
         }
     }
 
+    /// <summary>The 12 MP flat test picture: shared/data has none, so the real 3840×2160 DSC00001.JPG resized to 4000×3000.</summary>
+    internal static string MakeFlat12Mp(string shared, string work)
+    {
+        var flat = Path.Combine(work, "flat-12mp.jpg");
+        using var src = Image.NewFromFile(Path.Combine(shared, "data", "b-mapillary-tools", "DSC00001.JPG"));
+        using var resized = src.Resize(4000.0 / src.Width, vscale: 3000.0 / src.Height);
+        resized.Jpegsave(flat, q: 90);
+        return flat;
+    }
+
+    /// <summary>The GoPro MAX 5760×2880 panorama of the shared data.</summary>
+    internal static string Pano(string shared) => Path.Combine(shared, "data", "f-360-gopro-max", "GSAG2002.JPG");
+
     /// <summary>Child-process entry: one whole job (blur + derivatives + storage) on a file, nothing else.</summary>
     public static async Task<int> RunOneAsync(string source)
     {
@@ -91,12 +99,12 @@ internal static class PipelineBench
         }
     }
 
-    private static PictureBlurrer NewBlurrer(string shared) => new(new BlurringOptions { ModelDirectory = Path.Combine(shared, "models") });
+    internal static PictureBlurrer NewBlurrer(string shared) => new(new BlurringOptions { ModelDirectory = Path.Combine(shared, "models") });
 
-    private sealed record Timing(double BestWall, double MedianWall, double BestCpu);
+    internal sealed record Timing(double BestWall, double MedianWall, double BestCpu);
 
     /// <summary>A warm-up job, then <paramref name="runs"/> measured ones, each on a fresh upload of the same file.</summary>
-    private static async Task<Timing> TimeJobsAsync(PictureProcessor processor, FileSystemBlobStore store, string file, PictureKind kind, bool blur, int runs)
+    internal static async Task<Timing> TimeJobsAsync(PictureProcessor processor, FileSystemBlobStore store, string file, PictureKind kind, bool blur, int runs)
     {
         var walls = new List<double>();
         var cpus = new List<double>();

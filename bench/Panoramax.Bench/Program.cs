@@ -8,6 +8,7 @@ using Panoramax.Bench;
 //        dotnet run -c Release --project bench/Panoramax.Bench -- search [pictures] [sequences] [queries]
 //        dotnet run -c Release --project bench/Panoramax.Bench -- imaging
 //        dotnet run -c Release --project bench/Panoramax.Bench -- pipeline [runs=3]
+//        dotnet run -c Release --project bench/Panoramax.Bench -- pipeline-e2e [pictures=20]
 //        dotnet run -c Release --project bench/Panoramax.Bench -- upload [files=200] [clients=4]
 //        dotnet run -c Release --project bench/Panoramax.Bench -- blur-eval [tile=832] [overlap=0.2] [face=0.6] [plate=0.25] ...
 var command = args.Length > 0 ? args[0] : "seed";
@@ -29,6 +30,8 @@ switch (command)
         return ImagingBench.RunOne(args[1], args[2]);
     case "pipeline":
         return await PipelineBench.RunAsync(ParseInt(args, 1, 3));
+    case "pipeline-e2e":
+        return await PipelineEndToEndBench.RunAsync(ParseInt(args, 1, 20));
     case "pipeline-one":
         // Internal: one whole processing job in a fresh process, for the peak-RSS measurement.
         return await PipelineBench.RunOneAsync(args[1]);
@@ -37,7 +40,7 @@ switch (command)
     case "upload":
         return await UploadBench.RunAsync(ParseInt(args, 1, 200), ParseInt(args, 2, 4));
     default:
-        Console.Error.WriteLine($"unknown benchmark '{command}'; known: seed, search, imaging, pipeline, blur-eval, tiles, upload");
+        Console.Error.WriteLine($"unknown benchmark '{command}'; known: seed, search, imaging, pipeline, pipeline-e2e, blur-eval, tiles, upload");
         return 2;
 }
 
