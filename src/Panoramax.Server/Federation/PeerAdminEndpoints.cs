@@ -6,6 +6,9 @@ namespace Panoramax.Server.Federation;
 /// <summary>Admin API of federation peers: list with status, add by federation URL, confirm, block, remove.</summary>
 public static class PeerAdminEndpoints
 {
+    // Our own admin API (GeoVisio has none): snake_case like the rest of the API's own fields.
+    private static readonly System.Text.Json.JsonSerializerOptions Json = new(ApiJson.Options) { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower };
+
     /// <summary>Body of <c>POST /api/admin/peers</c>.</summary>
     public sealed record AddPeerRequest(string? Url);
 
@@ -36,16 +39,16 @@ public static class PeerAdminEndpoints
     private static async Task<IResult> List(CurrentViewer viewer, PeerAdmin admin, CancellationToken ct)
     {
         RequireAdmin(viewer);
-        return Results.Ok(new { peers = await admin.ListAsync(ct) });
+        return Results.Json(new { peers = await admin.ListAsync(ct) }, Json);
     }
 
     private static async Task<IResult> Get(Guid id, CurrentViewer viewer, PeerAdmin admin, CancellationToken ct)
     {
         RequireAdmin(viewer);
-        return (await admin.ListAsync(ct)).FirstOrDefault(p => p.Id == id) is { } peer ? Results.Ok(peer) : throw ApiException.NotFound("No such peer.");
+        return (await admin.ListAsync(ct)).FirstOrDefault(p => p.Id == id) is { } peer ? Results.Json(peer, Json) : throw ApiException.NotFound("No such peer.");
     }
 
-    private static async Task<IResult> Add(AddPeerRequest body, CurrentViewer viewer, PeerAdmin admin, CancellationToken ct)
+    private static async Task<IResult> Add(AddPeerRequest body, HttpResponse response, CurrentViewer viewer, PeerAdmin admin, CancellationToken ct)
     {
         RequireAdmin(viewer);
         if (string.IsNullOrWhiteSpace(body.Url))
@@ -55,7 +58,8 @@ public static class PeerAdminEndpoints
         try
         {
             var peer = await admin.AddAsync(body.Url, ct);
-            return Results.Created($"/api/admin/peers/{peer.Id}", peer);
+            response.Headers.Location = $"/api/admin/peers/{peer.Id}";
+            return Results.Json(peer, Json, statusCode: StatusCodes.Status201Created);
         }
         catch (ArgumentException e)
         {
@@ -74,13 +78,13 @@ public static class PeerAdminEndpoints
     private static async Task<IResult> Confirm(Guid id, CurrentViewer viewer, PeerAdmin admin, CancellationToken ct)
     {
         RequireAdmin(viewer);
-        return await admin.ConfirmAsync(id, ct) is { } p ? Results.Ok(p) : throw ApiException.NotFound("No such peer.");
+        return await admin.ConfirmAsync(id, ct) is { } p ? Results.Json(p, Json) : throw ApiException.NotFound("No such peer.");
     }
 
     private static async Task<IResult> Block(Guid id, CurrentViewer viewer, PeerAdmin admin, CancellationToken ct)
     {
         RequireAdmin(viewer);
-        return await admin.BlockAsync(id, ct) is { } p ? Results.Ok(p) : throw ApiException.NotFound("No such peer.");
+        return await admin.BlockAsync(id, ct) is { } p ? Results.Json(p, Json) : throw ApiException.NotFound("No such peer.");
     }
 
     private static async Task<IResult> Remove(Guid id, CurrentViewer viewer, PeerAdmin admin, CancellationToken ct)
