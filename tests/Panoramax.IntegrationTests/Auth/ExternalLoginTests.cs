@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Panoramax.IntegrationTests.Infrastructure;
@@ -107,13 +106,6 @@ public static class ExternalLoginFlow
 public sealed class ConfiguredInstance(IEnumerable<KeyValuePair<string, string>> settings) : TestInstance
 {
     protected override IEnumerable<KeyValuePair<string, string>> Settings => settings;
-
-    public static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>Two real instances: one is the OpenID Connect provider of the other.</summary>
@@ -124,7 +116,7 @@ public sealed class OidcPair : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        int pPort = ConfiguredInstance.FreePort(), rpPort = ConfiguredInstance.FreePort();
+        int pPort = ServerProcess.FreePort(), rpPort = ServerProcess.FreePort();
         Provider = new ConfiguredInstance(
         [
             new("urls", $"http://127.0.0.1:{pPort}"),

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Panoramax.IntegrationTests.Infrastructure;
 
@@ -48,7 +47,7 @@ public sealed class ServerProcessTests : IDisposable
 
     private async Task<string> RunUntilStoppedAsync()
     {
-        var port = FreePort();
+        var port = ServerProcess.FreePort();
         var psi = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = _workDir,
@@ -108,11 +107,4 @@ public sealed class ServerProcessTests : IDisposable
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
     private static extern int Kill(int pid, int signal);
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 }

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Panoramax.Domain.Federation;
@@ -69,8 +66,7 @@ public sealed class CrashRecoveryTests(Xunit.Abstractions.ITestOutputHelper outp
             }
             await u.CompleteAsync(set);
             await UploadWriter.WaitUntilAsync(async () => await u.CountAsync(set, "ready") >= 3, TimeSpan.FromMinutes(3), "a few pictures ready before the kill");
-            Assert.Equal(0, Kill(first.Process.Id, 9));
-            await first.Process.WaitForExitAsync();
+            await first.KillHardAsync();
             readyAtKill = await u.CountAsync(set, "ready");
             runningAtKill = await u.ScalarAsync("SELECT count(*) FROM jobs WHERE state = 'running'");
         }
@@ -108,80 +104,15 @@ public sealed class CrashRecoveryTests(Xunit.Abstractions.ITestOutputHelper outp
         Assert.Contains("Job worker", firstLog.ToString(), StringComparison.Ordinal);
     }
 
-    private sealed class ServerProcess(Process process, StringBuilder log) : IDisposable
+    private Task<ServerProcess> StartServerAsync() => ServerProcess.StartAsync(_workDir, new Dictionary<string, string>
     {
-        public Process Process { get; } = process;
-        public StringBuilder Log { get; } = log;
-
-        public async Task StopAsync()
-        {
-            Assert.Equal(0, Kill(Process.Id, 15));
-            await Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        }
-
-        public void Dispose()
-        {
-            if (!Process.HasExited)
-            {
-                Process.Kill(entireProcessTree: true);
-            }
-            Process.Dispose();
-        }
-    }
-
-    private async Task<ServerProcess> StartServerAsync()
-    {
-        var port = FreePort();
-        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = _workDir, RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "panoramax.dll"));
-        psi.ArgumentList.Add($"--urls=http://127.0.0.1:{port}");
-        // Federation's gRPC endpoint on a free port too: hosts must never fight over the default 5001.
-        psi.ArgumentList.Add("--Panoramax:Federation:GrpcUrl=http://127.0.0.1:0");
-        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        psi.Environment["TMPDIR"] = TempDir;
-        psi.Environment["ConnectionStrings__Panoramax"] = _connectionString;
-        psi.Environment["Panoramax__DataDirectory"] = DataDir;
-        psi.Environment["Panoramax__Admin__InitialPassword"] = TestInstance.AdminPassword;
-        psi.Environment["Panoramax__Blurring__ModelDirectory"] = Path.Combine(TestPaths.Shared, "models");
-        psi.Environment["Panoramax__Jobs__LeaseDuration"] = "00:00:05";
-        psi.Environment["Panoramax__Jobs__PollInterval"] = "00:00:00.500";
-        psi.Environment["Panoramax__Jobs__Concurrency"] = "2";
-        var log = new StringBuilder();
-        var p = new Process { StartInfo = psi };
-        p.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
-        p.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
-        p.Start();
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        var server = new ServerProcess(p, log);
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        var waited = Stopwatch.StartNew();
-        while (true)
-        {
-            Assert.False(p.HasExited, $"server exited: {log}");
-            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(90), $"server did not start: {log}");
-            try
-            {
-                using var r = await http.GetAsync("/api");
-                if (r.StatusCode == HttpStatusCode.OK)
-                {
-                    return server;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            await Task.Delay(250);
-        }
-    }
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
-    private static extern int Kill(int pid, int signal);
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
+        ["TMPDIR"] = TempDir,
+        ["ConnectionStrings__Panoramax"] = _connectionString,
+        ["Panoramax__DataDirectory"] = DataDir,
+        ["Panoramax__Admin__InitialPassword"] = TestInstance.AdminPassword,
+        ["Panoramax__Blurring__ModelDirectory"] = Path.Combine(TestPaths.Shared, "models"),
+        ["Panoramax__Jobs__LeaseDuration"] = "00:00:05",
+        ["Panoramax__Jobs__PollInterval"] = "00:00:00.500",
+        ["Panoramax__Jobs__Concurrency"] = "2",
+    });
 }
