@@ -52,6 +52,20 @@ internal sealed class BenchDatabase : IAsyncDisposable
         return db;
     }
 
+    /// <summary>A second migrated database in the same embedded cluster (a second instance's), by connection string.</summary>
+    public async Task<string> CreateSiblingDatabaseAsync(string name)
+    {
+        if (_cluster is null)
+        {
+            throw new InvalidOperationException("a second database needs the embedded cluster (unset PANORAMAX_BENCH_CONNECTION)");
+        }
+        await _cluster.EnsureDatabaseAsync(name);
+        var sibling = new BenchDatabase(_cluster.ConnectionString(name), null, null);
+        await sibling.MigrateAsync();
+        await sibling.DataSource.DisposeAsync();
+        return sibling.ConnectionString;
+    }
+
     private async Task MigrateAsync()
     {
         var options = new DbContextOptionsBuilder<PanoramaxDbContext>();

@@ -9,6 +9,7 @@ using Panoramax.Bench;
 //        dotnet run -c Release --project bench/Panoramax.Bench -- imaging
 //        dotnet run -c Release --project bench/Panoramax.Bench -- pipeline [runs=3]
 //        dotnet run -c Release --project bench/Panoramax.Bench -- pipeline-e2e [pictures=20]
+//        dotnet run -c Release --project bench/Panoramax.Bench -- federation [pictures=100000] [changes=50]
 //        dotnet run -c Release --project bench/Panoramax.Bench -- upload [files=200] [clients=4]
 //        dotnet run -c Release --project bench/Panoramax.Bench -- blur-eval [tile=832] [overlap=0.2] [face=0.6] [plate=0.25] ...
 var command = args.Length > 0 ? args[0] : "seed";
@@ -35,12 +36,14 @@ switch (command)
     case "pipeline-one":
         // Internal: one whole processing job in a fresh process, for the peak-RSS measurement.
         return await PipelineBench.RunOneAsync(args[1]);
+    case "federation":
+        return await FederationBench.RunAsync(ParseInt(args, 1, 100_000), ParseInt(args, 2, 50));
     case "blur-eval":
         return await BlurEval.RunAsync(args);
     case "upload":
         return await UploadBench.RunAsync(ParseInt(args, 1, 200), ParseInt(args, 2, 4));
     default:
-        Console.Error.WriteLine($"unknown benchmark '{command}'; known: seed, search, imaging, pipeline, pipeline-e2e, blur-eval, tiles, upload");
+        Console.Error.WriteLine($"unknown benchmark '{command}'; known: seed, search, imaging, pipeline, pipeline-e2e, federation, blur-eval, tiles, upload");
         return 2;
 }
 

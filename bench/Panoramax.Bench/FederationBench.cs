@@ -1,0 +1,267 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using NpgsqlTypes;
+using Panoramax.Federation.Peers;
+using Panoramax.Server.Federation;
+using Panoramax.Server.Hosting;
+
+namespace Panoramax.Bench;
+
+/// <summary>
+/// Federation throughput between two real instances in one process (own databases in one cluster, real gRPC on
+/// loopback): A holds N seeded pictures whose change-log entries it seals (renders, hashes, chains, signs); B is
+/// then connected and copies the whole feed (signature and chain checks included). Baseline, same run: the same
+/// payload bytes moved from A's database into a bare table of B's with binary COPY, no check at all. Then the
+/// propagation delay of single changes with pokes (A commits → B has the new version), and the process's peak RSS.
+/// </summary>
+internal static class FederationBench
+{
+    public static async Task<int> RunAsync(int pictures, int changes)
+    {
+        await using var a = await BenchDatabase.CreateAsync();
+        var bConnection = await a.CreateSiblingDatabaseAsync("bench_b");
+        var plan = Seeder.Plan(pictures, Math.Max(1, pictures / 50));
+        await Seeder.SeedAsync(a.DataSource, plan);
+        var entries = await AppendChangeLogAsync(a.DataSource);
+        Console.WriteLine($"federation: {pictures:N0} pictures in {plan.Count:N0} sequences = {entries:N0} change entries on A");
+
+        var work = Directory.CreateTempSubdirectory("panoramax-bench-federation-").FullName;
+        var peak = new PeakRss();
+        try
+        {
+            await using var appA = await StartAsync("alpha", a.ConnectionString, Path.Combine(work, "a"));
+            var sw = Stopwatch.StartNew();
+            await WaitAsync(async () => await ScalarAsync(a.DataSource, "SELECT count(*) FROM change_log WHERE sealed_at IS NULL") == 0, TimeSpan.FromHours(1));
+            var sealing = sw.Elapsed;
+            Console.WriteLine(Inv($"A seals its feed (render STAC payload, hash, chain, sign): {sealing.TotalSeconds:F1} s = {entries / sealing.TotalSeconds:N0} entries/s"));
+
+            await using var bData = NpgsqlDataSource.Create(bConnection);
+            var baseline = await CopyPayloadsAsync(a.DataSource, bData);
+            Console.WriteLine(Inv($"baseline: the same {entries:N0} payloads COPYed from A's database into a bare table of B's: {baseline.TotalSeconds:F1} s = {entries / baseline.TotalSeconds:N0} entries/s"));
+
+            await using var appB = await StartAsync("bravo", bConnection, Path.Combine(work, "b"));
+            var aId = await SelfIdAsync(a.DataSource);
+            peak.Start();
+            sw.Restart();
+            await ConnectAsync(appA, appB);
+            await WaitAsync(async () => await ScalarAsync(bData, $"SELECT count(*) FROM pictures WHERE origin_instance_id = '{aId}'") == pictures, TimeSpan.FromHours(1));
+            var copy = sw.Elapsed;
+            await peak.StopAsync();
+            Console.WriteLine(Inv($"initial copy A → B over gRPC (verify chain + signatures, apply, cursor): {copy.TotalSeconds:F1} s = {entries / copy.TotalSeconds:N0} entries/s applied"));
+            Console.WriteLine(Inv($"ratio copy / baseline: {copy / baseline:F2}x; peak RSS of the process during the copy (A and B together): {peak.MaxBytes / 1e6:F0} MB"));
+
+            // Single changes: bump a picture's version on A with its change entry in one transaction (what every
+            // writer does), then wait until B holds that version. Pokes make B pull at once.
+            var delays = new List<double>();
+            var ids = await IdsAsync(a.DataSource, changes);
+            foreach (var id in ids)
+            {
+                sw.Restart();
+                var version = await ChangeOnAsync(appA, id);
+                await WaitAsync(async () => await ScalarAsync(bData, $"SELECT version FROM pictures WHERE id = '{id}'") >= version, TimeSpan.FromMinutes(2), pollMs: 5);
+                delays.Add(sw.Elapsed.TotalMilliseconds);
+            }
+            delays.Sort();
+            Console.WriteLine(Inv($"propagation of {changes} single changes (commit on A → new version on B, with poke): p50 {delays[delays.Count / 2]:F0} ms, p95 {delays[(int)Math.Ceiling(delays.Count * 0.95) - 1]:F0} ms (goal p95 <= 2000 ms)"));
+            return 0;
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    private static async Task<WebApplication> StartAsync(string name, string connectionString, string dataDir)
+    {
+        var app = await PanoramaxApp.CreateAsync([
+            "--urls=http://127.0.0.1:0",
+            "--Panoramax:Federation:GrpcUrl=http://127.0.0.1:0",
+            "--Panoramax:Federation:SealInterval=00:00:01",
+            $"--ConnectionStrings:Panoramax={connectionString}",
+            $"--Panoramax:DataDirectory={dataDir}",
+            $"--Panoramax:Instance:Name={name}",
+            "--Panoramax:Blurring:Enabled=false",
+            "--Panoramax:Admin:InitialPassword=bench-admin-password",
+            "--Logging:LogLevel:Default=Warning",
+        ]);
+        await app.StartAsync();
+        return app;
+    }
+
+    /// <summary>As an admin of each would: A adds B by URL, both confirm.</summary>
+    private static async Task ConnectAsync(WebApplication a, WebApplication b)
+    {
+        var bUrl = b.Services.GetRequiredService<FederationEndpoint>().BoundUrl!;
+        PeerStatus added;
+        await using (var scope = a.Services.CreateAsyncScope())
+        {
+            added = await scope.ServiceProvider.GetRequiredService<PeerAdmin>().AddAsync(bUrl, CancellationToken.None);
+        }
+        await using (var scope = b.Services.CreateAsyncScope())
+        {
+            var admin = scope.ServiceProvider.GetRequiredService<PeerAdmin>();
+            foreach (var pending in (await admin.ListAsync(CancellationToken.None)).Where(p => p.Trust == "pending"))
+            {
+                await admin.ConfirmAsync(pending.Id, CancellationToken.None);
+            }
+        }
+        await using (var scope = a.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<PeerAdmin>().ConfirmAsync(added.Id, CancellationToken.None);
+        }
+    }
+
+    /// <summary>One upsert entry per sequence then per picture, seq 1..n, as if each had been published one by one.</summary>
+    private static async Task<long> AppendChangeLogAsync(NpgsqlDataSource db)
+    {
+        await using var cmd = db.CreateCommand("""
+            WITH self AS (SELECT id FROM instances WHERE is_self),
+            ent AS (
+                SELECT 0 AS k, 'sequence' AS kind, id, version FROM sequences
+                UNION ALL
+                SELECT 1, 'picture', id, version FROM pictures)
+            INSERT INTO change_log (origin_instance_id, seq, entity_kind, entity_id, op, entity_version, created_at)
+            SELECT self.id, row_number() OVER (ORDER BY ent.k, ent.id), ent.kind, ent.id, 'upsert', ent.version, now()
+            FROM ent, self
+            """);
+        cmd.CommandTimeout = 0;
+        var n = await cmd.ExecuteNonQueryAsync();
+        await using var seq = db.CreateCommand($"UPDATE instances SET last_seq = {n} WHERE is_self");
+        await seq.ExecuteNonQueryAsync();
+        return n;
+    }
+
+    private static async Task<TimeSpan> CopyPayloadsAsync(NpgsqlDataSource a, NpgsqlDataSource b)
+    {
+        await using (var create = b.CreateCommand("CREATE TABLE bench_payloads (seq bigint, entity_id uuid, payload text, signature bytea)"))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+        var sw = Stopwatch.StartNew();
+        await using (var from = await a.OpenConnectionAsync())
+        await using (var to = await b.OpenConnectionAsync())
+        {
+            await using var reader = await from.BeginBinaryExportAsync("COPY (SELECT seq, entity_id, payload, signature FROM change_log ORDER BY seq) TO STDOUT (FORMAT BINARY)");
+            await using var writer = await to.BeginBinaryImportAsync("COPY bench_payloads (seq, entity_id, payload, signature) FROM STDIN (FORMAT BINARY)");
+            while (await reader.StartRowAsync() != -1)
+            {
+                await writer.StartRowAsync();
+                await writer.WriteAsync(await reader.ReadAsync<long>(NpgsqlDbType.Bigint), NpgsqlDbType.Bigint);
+                await writer.WriteAsync(await reader.ReadAsync<Guid>(NpgsqlDbType.Uuid), NpgsqlDbType.Uuid);
+                await WriteNullableAsync(reader, writer, NpgsqlDbType.Text);
+                await WriteNullableAsync(reader, writer, NpgsqlDbType.Bytea);
+            }
+            await writer.CompleteAsync();
+        }
+        var elapsed = sw.Elapsed;
+        await using (var drop = b.CreateCommand("DROP TABLE bench_payloads"))
+        {
+            await drop.ExecuteNonQueryAsync();
+        }
+        return elapsed;
+    }
+
+    private static async Task WriteNullableAsync(NpgsqlBinaryExporter reader, NpgsqlBinaryImporter writer, NpgsqlDbType type)
+    {
+        if (reader.IsNull)
+        {
+            await reader.SkipAsync();
+            await writer.WriteNullAsync();
+        }
+        else if (type == NpgsqlDbType.Text)
+        {
+            await writer.WriteAsync(await reader.ReadAsync<string>(type), type);
+        }
+        else
+        {
+            await writer.WriteAsync(await reader.ReadAsync<byte[]>(type), type);
+        }
+    }
+
+    private static async Task<long> ChangeOnAsync(WebApplication a, Guid pictureId)
+    {
+        await using var scope = a.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<Persistence.PanoramaxDbContext>();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        var picture = await db.Pictures.FindAsync(pictureId) ?? throw new InvalidOperationException($"no picture {pictureId}");
+        picture.Version++;
+        picture.UpdatedAt = TimeProvider.System.GetUtcNow();
+        await Persistence.ChangeLog.ChangeLogWriter.AppendAsync(db, Domain.Federation.EntityKind.Picture, picture.Id, Domain.Federation.ChangeOp.Upsert,
+            picture.Version, null, TimeProvider.System, CancellationToken.None);
+        await db.SaveChangesAsync();
+        await tx.CommitAsync();
+        return picture.Version;
+    }
+
+    private static async Task<List<Guid>> IdsAsync(NpgsqlDataSource db, int count)
+    {
+        await using var cmd = db.CreateCommand($"SELECT id FROM pictures ORDER BY id LIMIT {count}");
+        await using var reader = await cmd.ExecuteReaderAsync();
+        var ids = new List<Guid>();
+        while (await reader.ReadAsync())
+        {
+            ids.Add(reader.GetGuid(0));
+        }
+        return ids;
+    }
+
+    private static async Task<Guid> SelfIdAsync(NpgsqlDataSource db)
+    {
+        await using var cmd = db.CreateCommand("SELECT id FROM instances WHERE is_self");
+        return (Guid)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    private static async Task<long> ScalarAsync(NpgsqlDataSource db, string sql)
+    {
+        await using var cmd = db.CreateCommand(sql);
+        return await cmd.ExecuteScalarAsync() is long v ? v : -1;
+    }
+
+    private static async Task WaitAsync(Func<Task<bool>> condition, TimeSpan timeout, int pollMs = 100)
+    {
+        var sw = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (sw.Elapsed > timeout)
+            {
+                throw new TimeoutException($"not done after {timeout}");
+            }
+            await Task.Delay(pollMs);
+        }
+    }
+
+    /// <summary>Samples the process's resident set every 100 ms (the .NET runtime, both hosts and their pools).</summary>
+    private sealed class PeakRss
+    {
+        private volatile bool _running;
+        private Task? _loop;
+
+        public long MaxBytes { get; private set; }
+
+        public void Start()
+        {
+            _running = true;
+            _loop = Task.Run(async () =>
+            {
+                while (_running)
+                {
+                    using var self = Process.GetCurrentProcess();
+                    MaxBytes = Math.Max(MaxBytes, self.WorkingSet64);
+                    await Task.Delay(100);
+                }
+            });
+        }
+
+        public async Task StopAsync()
+        {
+            _running = false;
+            await _loop!;
+        }
+    }
+
+    private static string Inv(FormattableString s) => FormattableString.Invariant(s);
+}
