@@ -31,8 +31,9 @@ public sealed class ChangeApplier(NpgsqlDataSource db, TimeProvider clock, ILogg
             cmd.Parameters.AddWithValue("o", origin);
             current = await cmd.ExecuteScalarAsync(ct) is long l ? l : throw new InvalidOperationException($"Origin {origin} is not known here.");
         }
-        int applied = 0, skipped = 0, rejected = 0;
-        var touchedSequences = new HashSet<Guid>();
+        // The contiguous run after the cursor; the rest is skipped (already applied) or left for the next pull (a gap).
+        var run = new List<ChangeLogEntry>(entries.Count);
+        var skipped = 0;
         foreach (var e in entries)
         {
             if (e.Seq <= current)
@@ -45,20 +46,40 @@ public sealed class ChangeApplier(NpgsqlDataSource db, TimeProvider clock, ILogg
                 // Only possible if another applier took a different path through the chain; stop, the next pull resumes.
                 break;
             }
-            var ok = await ApplyEntityAsync(conn, tx, e, now, touchedSequences, ct);
-            if (!ok)
+            run.Add(e);
+            current = e.Seq;
+        }
+
+        // Each payload is parsed once, then everything the decisions need is read in one round trip, and the writes
+        // go out in batches: the per-entry round trips were nearly all of the cost of a copy.
+        var parsed = run.Select(Parse).ToList();
+        var state = await BatchState.LoadAsync(conn, tx, run, parsed, ct);
+
+        await using var writes = new BatchWriter(conn, tx);
+        int applied = 0, rejected = 0;
+        var touchedSequences = new HashSet<Guid>();
+        for (var i = 0; i < run.Count; i++)
+        {
+            var e = run[i];
+            if (!Decide(e, parsed[i], state, writes, now, touchedSequences))
             {
                 rejected++;
                 logger.LogWarning("Refused entry {Origin}/{Seq}: {Kind} {Entity} belongs to another origin", origin, e.Seq, e.EntityKind, e.EntityId);
             }
-            await InsertEntryAsync(conn, tx, e, now, ct);
-            current = e.Seq;
+            writes.Add(InsertEntryCommand(e, now));
+            if (e.Op == ChangeOp.Tombstone)
+            {
+                state.RecordTombstone(e.EntityKind, e.EntityId, e.EntityVersion);
+            }
             applied++;
+            await writes.FlushIfFullAsync(ct);
         }
+        await writes.FlushAsync(ct);
         foreach (var seq in touchedSequences)
         {
             await SequenceAggregates.RefreshAsync(conn, tx, seq, now, ct, bumpVersion: false);
         }
+
         await using (var cmd = new NpgsqlCommand("""
             UPDATE instances SET last_seq = @seq, updated_at = @now WHERE id = @o;
             INSERT INTO peer_cursors (peer_id, origin_id, seq, peer_max_seq, caught_up_at, updated_at)
@@ -79,14 +100,14 @@ public sealed class ChangeApplier(NpgsqlDataSource db, TimeProvider clock, ILogg
         return new ApplyResult(applied, skipped, rejected, current);
     }
 
-    private static async Task InsertEntryAsync(NpgsqlConnection conn, NpgsqlTransaction tx, ChangeLogEntry e, DateTimeOffset now, CancellationToken ct)
+    private static NpgsqlBatchCommand InsertEntryCommand(ChangeLogEntry e, DateTimeOffset now)
     {
-        await using var cmd = new NpgsqlCommand("""
+        var cmd = new NpgsqlBatchCommand("""
             INSERT INTO change_log (origin_instance_id, seq, entity_kind, entity_id, op, entity_version, payload, payload_hash, prev_hash,
                                     signature, entry_hash, sealed_at, created_at)
             VALUES (@o, @seq, @kind, @id, @op, @v, @payload, @ph, @prev, @sig, @hash, @now, @created)
             ON CONFLICT (origin_instance_id, seq) DO NOTHING
-            """, conn, tx);
+            """);
         cmd.Parameters.AddWithValue("o", e.OriginInstanceId);
         cmd.Parameters.AddWithValue("seq", e.Seq);
         cmd.Parameters.AddWithValue("kind", e.EntityKind.ToApiName());
@@ -100,128 +121,125 @@ public sealed class ChangeApplier(NpgsqlDataSource db, TimeProvider clock, ILogg
         cmd.Parameters.Add(new NpgsqlParameter("hash", NpgsqlDbType.Bytea) { Value = (object?)e.EntryHash ?? DBNull.Value });
         cmd.Parameters.AddWithValue("now", now);
         cmd.Parameters.AddWithValue("created", e.CreatedAt);
-        await cmd.ExecuteNonQueryAsync(ct);
+        return cmd;
     }
 
-    /// <summary>False when the entry claims a record that belongs to another origin (nothing is changed then).</summary>
-    private async Task<bool> ApplyEntityAsync(NpgsqlConnection conn, NpgsqlTransaction tx, ChangeLogEntry e, DateTimeOffset now, HashSet<Guid> touched, CancellationToken ct)
+    /// <summary>An upsert's payload read back (a <see cref="PictureCopy"/>, <see cref="SequenceCopy"/> or account), or
+    /// the reason it cannot be read; null for tombstones.</summary>
+    private static object? Parse(ChangeLogEntry e)
     {
-        var table = e.EntityKind switch
+        if (e.Op == ChangeOp.Tombstone)
         {
-            EntityKind.Picture => "pictures",
-            EntityKind.Sequence => "sequences",
-            _ => "accounts",
-        };
-        Guid? existingOrigin = null;
-        long existingVersion = 0;
-        await using (var cmd = new NpgsqlCommand(e.EntityKind == EntityKind.Account
-            ? "SELECT origin_instance_id, 0::bigint FROM accounts WHERE id = @id"
-            : $"SELECT origin_instance_id, version FROM {table} WHERE id = @id", conn, tx))
-        {
-            cmd.Parameters.AddWithValue("id", e.EntityId);
-            await using var r = await cmd.ExecuteReaderAsync(ct);
-            if (await r.ReadAsync(ct))
-            {
-                existingOrigin = r.GetGuid(0);
-                existingVersion = r.GetInt64(1);
-            }
+            return null;
         }
-        if (existingOrigin is { } eo && eo != e.OriginInstanceId)
+        try
+        {
+            return e.EntityKind switch
+            {
+                EntityKind.Picture => StacPayload.ReadPicture(e.Payload!),
+                EntityKind.Sequence => StacPayload.ReadSequence(e.Payload!),
+                _ => StacPayload.ReadAccount(e.Payload!),
+            };
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or FormatException or InvalidOperationException or IndexOutOfRangeException or ArgumentException)
+        {
+            return new Unreadable(ex);
+        }
+    }
+
+    private sealed record Unreadable(Exception Error);
+
+    /// <summary>
+    /// Decides one entry against the state of the records (as loaded and as changed by the earlier entries of the run)
+    /// and queues its writes. False when the entry claims a record that belongs to another origin (nothing changes then).
+    /// </summary>
+    private bool Decide(ChangeLogEntry e, object? payload, BatchState state, BatchWriter writes, DateTimeOffset now, HashSet<Guid> touched)
+    {
+        var existing = state.Get(e.EntityKind, e.EntityId);
+        if (existing is { } ex0 && ex0.Origin != e.OriginInstanceId)
         {
             return false;
         }
 
         if (e.Op == ChangeOp.Tombstone)
         {
-            if (e.EntityKind != EntityKind.Account && existingOrigin is not null && existingVersion <= e.EntityVersion)
+            if (e.EntityKind != EntityKind.Account && existing is { } ex && ex.Version <= e.EntityVersion)
             {
-                await using var cmd = new NpgsqlCommand(
-                    $"UPDATE {table} SET status = 'deleted', deleted_at = coalesce(deleted_at, @now), version = @v, updated_at = @now WHERE id = @id", conn, tx);
+                var table = e.EntityKind == EntityKind.Picture ? "pictures" : "sequences";
+                var cmd = new NpgsqlBatchCommand($"UPDATE {table} SET status = 'deleted', deleted_at = coalesce(deleted_at, @now), version = @v, updated_at = @now WHERE id = @id");
                 cmd.Parameters.AddWithValue("now", now);
                 cmd.Parameters.AddWithValue("v", e.EntityVersion);
                 cmd.Parameters.AddWithValue("id", e.EntityId);
-                await cmd.ExecuteNonQueryAsync(ct);
-                if (e.EntityKind == EntityKind.Picture)
+                writes.Add(cmd);
+                state.Set(e.EntityKind, e.EntityId, ex with { Version = e.EntityVersion });
+                if (e.EntityKind == EntityKind.Picture && state.SequenceOf(e.EntityId) is { } seq)
                 {
-                    await TouchSequenceOfAsync(conn, tx, e.EntityId, touched, ct);
+                    touched.Add(seq);
                 }
             }
             return true;
         }
 
-        if (existingOrigin is not null && existingVersion >= e.EntityVersion && e.EntityKind != EntityKind.Account)
+        if (existing is { } older && older.Version >= e.EntityVersion && e.EntityKind != EntityKind.Account)
         {
             return true;
         }
         // A tombstone already seen at this version or later wins over a late upsert, even for a record we never held.
-        await using (var cmd = new NpgsqlCommand("""
-            SELECT EXISTS (SELECT 1 FROM change_log WHERE entity_kind = @kind AND entity_id = @id AND op = 'tombstone' AND entity_version >= @v)
-            """, conn, tx))
+        if (state.TombstonedAtOrAfter(e.EntityKind, e.EntityId, e.EntityVersion))
         {
-            cmd.Parameters.AddWithValue("kind", e.EntityKind.ToApiName());
-            cmd.Parameters.AddWithValue("id", e.EntityId);
-            cmd.Parameters.AddWithValue("v", e.EntityVersion);
-            if (await cmd.ExecuteScalarAsync(ct) is true)
-            {
-                return true;
-            }
-        }
-
-        try
-        {
-            switch (e.EntityKind)
-            {
-                case EntityKind.Picture:
-                    return await UpsertPictureAsync(conn, tx, e, StacPayload.ReadPicture(e.Payload!), now, touched, ct);
-                case EntityKind.Sequence:
-                    return await UpsertSequenceAsync(conn, tx, e, StacPayload.ReadSequence(e.Payload!), now, touched, ct);
-                default:
-                    var (id, name) = StacPayload.ReadAccount(e.Payload!);
-                    return id == e.EntityId && await EnsureAccountAsync(conn, tx, e.OriginInstanceId, id, name, now, ct);
-            }
-        }
-        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or FormatException or InvalidOperationException or IndexOutOfRangeException or ArgumentException)
-        {
-            // Signed by its origin but not something we can read: keep the entry (the chain goes on), skip the record.
-            logger.LogWarning(ex, "Entry {Origin}/{Seq} has a payload we cannot read; record skipped", e.OriginInstanceId, e.Seq);
             return true;
         }
-    }
-
-    private static async Task TouchSequenceOfAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid pictureId, HashSet<Guid> touched, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand("SELECT sequence_id FROM pictures WHERE id = @id", conn, tx);
-        cmd.Parameters.AddWithValue("id", pictureId);
-        if (await cmd.ExecuteScalarAsync(ct) is Guid s)
+        switch (payload)
         {
-            touched.Add(s);
+            case Unreadable u:
+                // Signed by its origin but not something we can read: keep the entry (the chain goes on), skip the record.
+                logger.LogWarning(u.Error, "Entry {Origin}/{Seq} has a payload we cannot read; record skipped", e.OriginInstanceId, e.Seq);
+                return true;
+            case PictureCopy p:
+                return UpsertPicture(e, p, state, writes, now, touched);
+            case SequenceCopy s:
+                return UpsertSequence(e, s, state, writes, now, touched);
+            case ValueTuple<Guid, string> account:
+                return account.Item1 == e.EntityId && EnsureAccount(e.OriginInstanceId, account.Item1, account.Item2, state, writes, now);
+            default:
+                return true;
         }
     }
 
     /// <summary>Creates or renames the origin's account; false if that id is an account of another origin.</summary>
-    private static async Task<bool> EnsureAccountAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid origin, Guid id, string name, DateTimeOffset now, CancellationToken ct)
+    private static bool EnsureAccount(Guid origin, Guid id, string name, BatchState state, BatchWriter writes, DateTimeOffset now)
     {
-        await using var cmd = new NpgsqlCommand("""
+        if (state.Get(EntityKind.Account, id) is { } existing && existing.Origin != origin)
+        {
+            return false;
+        }
+        name = name.Length == 0 ? "unknown" : name;
+        if (!state.AccountNeedsWrite(id, name))
+        {
+            return true;
+        }
+        var cmd = new NpgsqlBatchCommand("""
             INSERT INTO accounts (id, origin_instance_id, name, role, is_default, default_visibility, failed_login_count, created_at, updated_at)
             VALUES (@id, @o, @name, 'user', false, 'anyone', 0, @now, @now)
             ON CONFLICT (id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at
                 WHERE accounts.origin_instance_id = excluded.origin_instance_id
-            RETURNING origin_instance_id
-            """, conn, tx);
+            """);
         cmd.Parameters.AddWithValue("id", id);
         cmd.Parameters.AddWithValue("o", origin);
-        cmd.Parameters.AddWithValue("name", name.Length == 0 ? "unknown" : name);
+        cmd.Parameters.AddWithValue("name", name);
         cmd.Parameters.AddWithValue("now", now);
-        return await cmd.ExecuteScalarAsync(ct) is Guid;
+        writes.Add(cmd);
+        state.Set(EntityKind.Account, id, new RecordState(origin, 0));
+        return true;
     }
 
-    private static async Task<bool> UpsertSequenceAsync(NpgsqlConnection conn, NpgsqlTransaction tx, ChangeLogEntry e, SequenceCopy s, DateTimeOffset now, HashSet<Guid> touched, CancellationToken ct)
+    private static bool UpsertSequence(ChangeLogEntry e, SequenceCopy s, BatchState state, BatchWriter writes, DateTimeOffset now, HashSet<Guid> touched)
     {
-        if (s.Id != e.EntityId || !await EnsureAccountAsync(conn, tx, e.OriginInstanceId, s.AccountId, s.AccountName, now, ct))
+        if (s.Id != e.EntityId || !EnsureAccount(e.OriginInstanceId, s.AccountId, s.AccountName, state, writes, now))
         {
             return false;
         }
-        await using var cmd = new NpgsqlCommand("""
+        var cmd = new NpgsqlBatchCommand("""
             INSERT INTO sequences (id, origin_instance_id, account_id, title, status, visibility, license, sorted_by, upload_software, semantics,
                                    picture_count, length_km, created_at, updated_at, version)
             VALUES (@id, @o, @account, @title, 'ready', 'anyone', @license, @sorted, @software, @semantics::jsonb, 0, 0, @created, @updated, @v)
@@ -229,7 +247,7 @@ public sealed class ChangeApplier(NpgsqlDataSource db, TimeProvider clock, ILogg
                 license = excluded.license, sorted_by = excluded.sorted_by, upload_software = excluded.upload_software, semantics = excluded.semantics,
                 deleted_at = NULL, created_at = excluded.created_at, updated_at = excluded.updated_at, version = excluded.version
                 WHERE sequences.origin_instance_id = excluded.origin_instance_id AND sequences.version < excluded.version
-            """, conn, tx);
+            """);
         cmd.Parameters.AddWithValue("id", s.Id);
         cmd.Parameters.AddWithValue("o", e.OriginInstanceId);
         cmd.Parameters.AddWithValue("account", s.AccountId);
@@ -241,41 +259,42 @@ public sealed class ChangeApplier(NpgsqlDataSource db, TimeProvider clock, ILogg
         cmd.Parameters.AddWithValue("created", s.CreatedAt);
         cmd.Parameters.AddWithValue("updated", s.UpdatedAt);
         cmd.Parameters.AddWithValue("v", e.EntityVersion);
-        await cmd.ExecuteNonQueryAsync(ct);
+        writes.Add(cmd);
+        state.Set(EntityKind.Sequence, s.Id, new RecordState(e.OriginInstanceId, e.EntityVersion));
         touched.Add(s.Id);
         return true;
     }
 
-    private static async Task<bool> UpsertPictureAsync(NpgsqlConnection conn, NpgsqlTransaction tx, ChangeLogEntry e, PictureCopy p, DateTimeOffset now, HashSet<Guid> touched, CancellationToken ct)
+    private static bool UpsertPicture(ChangeLogEntry e, PictureCopy p, BatchState state, BatchWriter writes, DateTimeOffset now, HashSet<Guid> touched)
     {
-        if (p.Id != e.EntityId || !await EnsureAccountAsync(conn, tx, e.OriginInstanceId, p.AccountId, p.AccountName, now, ct))
+        if (p.Id != e.EntityId || !EnsureAccount(e.OriginInstanceId, p.AccountId, p.AccountName, state, writes, now))
         {
             return false;
         }
-        // The picture may arrive before its sequence: a version-0 stub that the sequence's own entry replaces.
-        await using (var stub = new NpgsqlCommand("""
-            INSERT INTO sequences (id, origin_instance_id, account_id, title, status, visibility, sorted_by, upload_software, semantics,
-                                   picture_count, length_km, created_at, updated_at, version)
-            VALUES (@id, @o, @account, '', 'ready', 'anyone', '+gpsdate', 'unknown', '[]'::jsonb, 0, 0, @now, @now, 0)
-            ON CONFLICT (id) DO NOTHING
-            RETURNING id
-            """, conn, tx))
+        if (state.Get(EntityKind.Sequence, p.SequenceId) is { } sequence)
         {
-            stub.Parameters.AddWithValue("id", p.SequenceId);
-            stub.Parameters.AddWithValue("o", e.OriginInstanceId);
-            stub.Parameters.AddWithValue("account", p.AccountId);
-            stub.Parameters.AddWithValue("now", now);
-            await stub.ExecuteScalarAsync(ct);
-        }
-        await using (var check = new NpgsqlCommand("SELECT origin_instance_id FROM sequences WHERE id = @id", conn, tx))
-        {
-            check.Parameters.AddWithValue("id", p.SequenceId);
-            if (await check.ExecuteScalarAsync(ct) is not Guid so || so != e.OriginInstanceId)
+            if (sequence.Origin != e.OriginInstanceId)
             {
                 return false;
             }
         }
-        await using var cmd = new NpgsqlCommand("""
+        else
+        {
+            // The picture may arrive before its sequence: a version-0 stub that the sequence's own entry replaces.
+            var stub = new NpgsqlBatchCommand("""
+                INSERT INTO sequences (id, origin_instance_id, account_id, title, status, visibility, sorted_by, upload_software, semantics,
+                                       picture_count, length_km, created_at, updated_at, version)
+                VALUES (@id, @o, @account, '', 'ready', 'anyone', '+gpsdate', 'unknown', '[]'::jsonb, 0, 0, @now, @now, 0)
+                ON CONFLICT (id) DO NOTHING
+                """);
+            stub.Parameters.AddWithValue("id", p.SequenceId);
+            stub.Parameters.AddWithValue("o", e.OriginInstanceId);
+            stub.Parameters.AddWithValue("account", p.AccountId);
+            stub.Parameters.AddWithValue("now", now);
+            writes.Add(stub);
+            state.Set(EntityKind.Sequence, p.SequenceId, new RecordState(e.OriginInstanceId, 0));
+        }
+        var cmd = new NpgsqlBatchCommand("""
             INSERT INTO pictures (id, origin_instance_id, account_id, sequence_id, rank, location, captured_at, capture_utc_offset_minutes,
                 heading, heading_from_user, pitch, roll, kind, camera_make, camera_model, focal_length_mm, field_of_view_deg, width, height,
                 gps_accuracy_m, horizontal_pixel_density, content_sha256, original_file_name, original_file_size, status, visibility, license,
@@ -295,7 +314,7 @@ public sealed class ChangeApplier(NpgsqlDataSource db, TimeProvider clock, ILogg
                 tile_rows = excluded.tile_rows, created_at = excluded.created_at, updated_at = excluded.updated_at, deleted_at = NULL,
                 version = excluded.version
                 WHERE pictures.origin_instance_id = excluded.origin_instance_id AND pictures.version < excluded.version
-            """, conn, tx);
+            """);
         var c = cmd.Parameters;
         c.AddWithValue("id", p.Id);
         c.AddWithValue("o", e.OriginInstanceId);
@@ -331,7 +350,9 @@ public sealed class ChangeApplier(NpgsqlDataSource db, TimeProvider clock, ILogg
         c.AddWithValue("created", p.CreatedAt);
         c.AddWithValue("updated", p.UpdatedAt);
         c.AddWithValue("v", e.EntityVersion);
-        await cmd.ExecuteNonQueryAsync(ct);
+        writes.Add(cmd);
+        state.Set(EntityKind.Picture, p.Id, new RecordState(e.OriginInstanceId, e.EntityVersion));
+        state.SetSequenceOf(p.Id, p.SequenceId);
         touched.Add(p.SequenceId);
         return true;
     }
