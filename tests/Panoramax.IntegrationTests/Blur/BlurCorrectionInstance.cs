@@ -72,12 +72,13 @@ public class BlurCorrectionInstance : WorkerInstance
 
     public async Task ReleaseCorrectionJobAsync(Guid picture)
     {
-        await using var cmd = Uploads.DataSource.CreateCommand("""
-            UPDATE jobs SET run_after = now() WHERE kind = 'reblur_picture' AND target_id = $1 AND state = 'queued';
-            NOTIFY panoramax_jobs;
-            """);
-        cmd.Parameters.Add(new() { Value = picture });
-        await cmd.ExecuteNonQueryAsync();
+        await using (var cmd = Uploads.DataSource.CreateCommand("UPDATE jobs SET run_after = now() WHERE kind = 'reblur_picture' AND target_id = $1 AND state = 'queued'"))
+        {
+            cmd.Parameters.Add(new() { Value = picture });
+            await cmd.ExecuteNonQueryAsync();
+        }
+        await using var notify = Uploads.DataSource.CreateCommand("SELECT pg_notify('panoramax_jobs', 'reblur_picture')");
+        await notify.ExecuteNonQueryAsync();
     }
 
     public async Task<long> VersionAsync(Guid picture)
