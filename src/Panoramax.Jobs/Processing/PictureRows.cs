@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Panoramax.Blurring.Detection;
+using Panoramax.Domain.Pictures;
 using Panoramax.Persistence;
 
 namespace Panoramax.Jobs.Processing;
@@ -7,6 +8,15 @@ namespace Panoramax.Jobs.Processing;
 /// <summary>Picture-row updates and reads shared by the jobs that (re)make a picture's files.</summary>
 internal static class PictureRows
 {
+    /// <summary>What a processing job decides from: where the picture is in its life and what its files are.</summary>
+    public sealed record State(PictureStatus Status, DateTimeOffset? DeletedAt, string? HdKey, string? OriginalKey, PictureKind Kind, bool Blurred, BlurSource BlurSource);
+
+    public static Task<State?> StateAsync(PanoramaxDbContext db, Guid id, CancellationToken ct) =>
+        db.Pictures.AsNoTracking()
+            .Where(p => p.Id == id)
+            .Select(p => new State(p.Status, p.DeletedAt, p.HdKey, p.OriginalKey, p.Kind, p.Blurred, p.BlurSource))
+            .FirstOrDefaultAsync(ct);
+
     /// <summary>
     /// Records a permanent failure. A published picture is never marked broken (it keeps its files); a picture deleted
     /// meanwhile keeps its waiting-for-delete status: its delete job owns it now.

@@ -35,10 +35,7 @@ public sealed class ProcessPictureHandler(
     public async Task<JobOutcome> RunAsync(JobContext job, CancellationToken ct)
     {
         var id = job.TargetId;
-        var picture = await db.Pictures.AsNoTracking()
-            .Where(p => p.Id == id)
-            .Select(p => new { p.Status, p.DeletedAt, p.HdKey, p.OriginalKey, p.Kind, p.Blurred, p.BlurSource })
-            .FirstOrDefaultAsync(ct);
+        var picture = await PictureRows.StateAsync(db, id, ct);
         if (picture is null)
         {
             return JobOutcome.Skipped("picture not found");

@@ -34,10 +34,7 @@ public sealed class ReblurPictureHandler(
     public async Task<JobOutcome> RunAsync(JobContext job, CancellationToken ct)
     {
         var id = job.TargetId;
-        var picture = await db.Pictures.AsNoTracking()
-            .Where(p => p.Id == id)
-            .Select(p => new { p.Status, p.DeletedAt, p.HdKey, p.OriginalKey, p.Kind, p.BlurSource })
-            .FirstOrDefaultAsync(ct);
+        var picture = await PictureRows.StateAsync(db, id, ct);
         if (picture is null || picture.DeletedAt is not null)
         {
             return JobOutcome.Skipped("picture deleted");
