@@ -101,11 +101,7 @@ public sealed class PictureBlurrer : IPictureBlurrer, IDisposable
         cancellationToken.ThrowIfCancellationRequested();
 
         var regions = detections.Select(d => RegionBlurrer.RegionOf(d, _options.Margin)).Concat(extraRegions);
-        using (var blurred = RegionBlurrer.Blur(image, regions))
-        using (var clean = ExifThumbnail.Remove(blurred))
-        {
-            clean.JpegsaveStream(output, q: _options.JpegQuality, keep: Enums.ForeignKeep.All);
-        }
+        RegionBlurrer.Save(image, regions, output, _options.JpegQuality);
         var timings = new BlurTimings(decode, detect, clock.Elapsed, clock.Runs, total.Elapsed - decode - detect, total.Elapsed);
         return new BlurResult(detections, image.Width, image.Height, timings);
     }

@@ -78,6 +78,29 @@ public static class RegionBlurrer
         }
     }
 
+    /// <summary>
+    /// Writes <paramref name="image"/> with the regions hidden as a JPEG of <paramref name="jpegQuality"/>, EXIF/XMP
+    /// kept but without the EXIF preview (it would show the unblurred picture).
+    /// </summary>
+    public static void Save(Image image, IEnumerable<PixelBox> regions, Stream output, int jpegQuality)
+    {
+        using var blurred = Blur(image, regions);
+        using var clean = ExifThumbnail.Remove(blurred);
+        clean.JpegsaveStream(output, q: jpegQuality, keep: Enums.ForeignKeep.All);
+    }
+
+    /// <summary>
+    /// Hides regions a person pointed at (no detection, no model needed): decodes <paramref name="jpeg"/> upright, hides
+    /// each region grown by <paramref name="margin"/> of its size on every side, and writes the result. Used to correct
+    /// an already published picture, whose stored file is the input.
+    /// </summary>
+    /// <exception cref="VipsException">the picture cannot be decoded</exception>
+    public static void HideRegions(Stream jpeg, Stream output, IEnumerable<PixelBox> regions, double margin, int jpegQuality)
+    {
+        using var image = PictureDecoder.LoadUpright(jpeg);
+        Save(image, regions.Select(r => r.Grow(margin)), output, jpegQuality);
+    }
+
     private static Image Obscure(Image source, int x, int y, int w, int h)
     {
         using var crop = source.Crop(x, y, w, h);

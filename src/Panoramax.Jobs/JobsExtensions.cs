@@ -34,6 +34,7 @@ public static class JobsExtensions
         AddHandler<ProcessPictureHandler>(services, Domain.Jobs.JobKinds.ProcessPicture);
         AddHandler<DispatchUploadSetHandler>(services, Domain.Jobs.JobKinds.DispatchUploadSet);
         AddHandler<DeletePictureFilesHandler>(services, Domain.Jobs.JobKinds.DeletePictureFiles);
+        AddHandler<ReblurPictureHandler>(services, Domain.Jobs.JobKinds.ReblurPicture);
 
         if (RunsWorker(configuration["Panoramax:Role"]))
         {

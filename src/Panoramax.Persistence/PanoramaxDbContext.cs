@@ -20,6 +20,7 @@ public sealed class PanoramaxDbContext(DbContextOptions<PanoramaxDbContext> opti
     public DbSet<ExternalLogin> ExternalLogins => Set<ExternalLogin>();
     public DbSet<Sequence> Sequences => Set<Sequence>();
     public DbSet<Picture> Pictures => Set<Picture>();
+    public DbSet<PictureBlurRegion> PictureBlurRegions => Set<PictureBlurRegion>();
     public DbSet<UploadSet> UploadSets => Set<UploadSet>();
     public DbSet<UploadSetFile> UploadSetFiles => Set<UploadSetFile>();
     public DbSet<Report> Reports => Set<Report>();

@@ -1,7 +1,7 @@
 namespace Panoramax.Domain.Moderation;
 
 /// <summary>
-/// Audit record of a moderator's act (takedown, restore): who did what to which picture or sequence and why.
+/// Audit record of a moderator's act (takedown, restore, blur correction): who did what to which picture or sequence and why.
 /// Append-only, so a dispute can always be answered from the record, and an active takedown keeps the owner
 /// from simply making the picture public again.
 /// </summary>
@@ -23,4 +23,6 @@ public enum ModerationActionKind
     Takedown,
     /// <summary>A takedown lifted by a moderator.</summary>
     Restore,
+    /// <summary>Regions added to blur on a published picture (answering a report, or by a moderator); not a takedown state.</summary>
+    BlurCorrection,
 }

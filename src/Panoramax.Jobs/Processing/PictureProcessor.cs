@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Options;
 using Panoramax.Blurring;
+using Panoramax.Blurring.Detection;
 using Panoramax.Domain.Abstractions;
 using Panoramax.Domain.Pictures;
 using Panoramax.Imaging;
@@ -6,11 +8,13 @@ using Panoramax.Imaging;
 namespace Panoramax.Jobs.Processing;
 
 /// <summary>
-/// What to make for one picture: <c>SourceKey</c> is the raw file (the upload, or a kept original when re-processing);
-/// <c>Blur</c> is false when declared blurred or blurring is off; <c>KeepOriginal</c> stores the raw file privately at
-/// <see cref="StorageKeys.Original"/>.
+/// What to make for one picture: <c>SourceKey</c> is the raw file (the upload, a kept original when re-processing, or
+/// the published HD when correcting without an original); <c>Blur</c> is false when declared blurred, blurring is off,
+/// or the source is already blurred; <c>KeepOriginal</c> stores the raw file privately at
+/// <see cref="StorageKeys.Original"/>; <c>ManualRegions</c> are regions people asked to hide (upright full-resolution
+/// pixels), hidden whatever <c>Blur</c> says, with the same safety margin as detections.
 /// </summary>
-public sealed record ProcessRequest(Guid PictureId, string SourceKey, PictureKind Kind, bool Blur, bool KeepOriginal);
+public sealed record ProcessRequest(Guid PictureId, string SourceKey, PictureKind Kind, bool Blur, bool KeepOriginal, IReadOnlyList<PixelBox>? ManualRegions = null);
 
 /// <summary>Keys of the written files, to record on the picture.</summary>
 public sealed record ProcessedFiles(string HdKey, string SdKey, string ThumbKey, string? TilesPrefix, int? TileCols, int? TileRows, string? OriginalKey, int Detections);
@@ -21,8 +25,10 @@ public sealed record ProcessedFiles(string HdKey, string SdKey, string ThumbKey,
 /// again after a crash overwrites instead of duplicating. Works through a temporary folder on disk: a 100 MP panorama
 /// is never held in memory whole by us (the blurrer decodes it in libvips' memory; derivatives stream from the file).
 /// </summary>
-public sealed class PictureProcessor(IBlobStore store, IPictureBlurrer blurrer, DerivativeRenderer renderer)
+public sealed class PictureProcessor(IBlobStore store, IPictureBlurrer blurrer, DerivativeRenderer renderer, IOptions<BlurringOptions>? blurring = null)
 {
+    private readonly BlurringOptions _blurring = blurring?.Value ?? new BlurringOptions();
+
     /// <exception cref="BlurringUnavailableException">the models are missing: nothing was written</exception>
     /// <exception cref="NetVips.VipsException">the picture cannot be decoded</exception>
     /// <exception cref="FileNotFoundException">the source file is not in the store</exception>
@@ -42,13 +48,34 @@ public sealed class PictureProcessor(IBlobStore store, IPictureBlurrer blurrer, 
 
             var hd = raw;
             var detections = 0;
+            var manual = request.ManualRegions ?? [];
             if (request.Blur)
             {
                 hd = Path.Combine(work.FullName, "hd.jpg");
                 await using var input = new FileStream(raw, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
                 await using var output = File.Create(hd);
-                var result = await blurrer.BlurAsync(input, output, request.Kind == PictureKind.Equirectangular, ct);
-                detections = result.Detections.Count;
+                var equirectangular = request.Kind == PictureKind.Equirectangular;
+                if (manual.Count > 0 && blurrer is PictureBlurrer local)
+                {
+                    // One decode and one JPEG generation for detections and manual regions together.
+                    detections = (await local.BlurAsync(input, output, equirectangular, [.. manual.Select(r => r.Grow(_blurring.Margin))], ct)).Detections.Count;
+                    manual = [];
+                }
+                else
+                {
+                    detections = (await blurrer.BlurAsync(input, output, equirectangular, ct)).Detections.Count;
+                }
+            }
+            if (manual.Count > 0)
+            {
+                var source = hd;
+                hd = Path.Combine(work.FullName, "hd-corrected.jpg");
+                await Task.Run(() =>
+                {
+                    using var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+                    using var output = File.Create(hd);
+                    RegionBlurrer.HideRegions(input, output, manual, _blurring.Margin, _blurring.JpegQuality);
+                }, ct);
             }
 
             // Derivatives first, HD last among the public files: nothing points at them until the database says so,

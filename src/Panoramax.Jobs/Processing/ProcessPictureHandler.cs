@@ -35,10 +35,7 @@ public sealed class ProcessPictureHandler(
     public async Task<JobOutcome> RunAsync(JobContext job, CancellationToken ct)
     {
         var id = job.TargetId;
-        var picture = await db.Pictures.AsNoTracking()
-            .Where(p => p.Id == id)
-            .Select(p => new { p.Status, p.DeletedAt, p.HdKey, p.OriginalKey, p.Kind, p.Blurred, p.BlurSource })
-            .FirstOrDefaultAsync(ct);
+        var picture = await PictureRows.StateAsync(db, id, ct);
         if (picture is null)
         {
             return JobOutcome.Skipped("picture not found");
@@ -81,7 +78,9 @@ public sealed class ProcessPictureHandler(
         ProcessedFiles files;
         try
         {
-            files = await processor.ProcessAsync(new ProcessRequest(id, picture.OriginalKey, picture.Kind, blur, blurOptions.Value.KeepOriginal), ct);
+            // Regions people asked to hide stay hidden when a picture is processed again.
+            var manual = await PictureRows.ManualRegionsAsync(db, id, ct);
+            files = await processor.ProcessAsync(new ProcessRequest(id, picture.OriginalKey, picture.Kind, blur, blurOptions.Value.KeepOriginal, manual), ct);
         }
         catch (BlurringUnavailableException e)
         {
@@ -109,8 +108,7 @@ public sealed class ProcessPictureHandler(
                 await MarkBrokenAsync(id, reason, CancellationToken.None);
                 return JobOutcome.Failed(reason);
             }
-            await Db.ExecAsync(db, "UPDATE pictures SET process_error = @error, updated_at = @now WHERE id = @id", CancellationToken.None,
-                ("id", id), ("error", reason), ("now", clock.GetUtcNow()));
+            await PictureRows.SetErrorAsync(db, id, reason, clock, CancellationToken.None);
             throw;
         }
         blurAvailability.ReportAvailable(blur);
@@ -154,12 +152,9 @@ public sealed class ProcessPictureHandler(
         return row is null ? null : StorageKeys.Upload(row.UploadSetId, row.Id);
     }
 
-    // A picture deleted meanwhile keeps its waiting-for-delete status: its delete job owns it now.
-    private Task<int> MarkBrokenAsync(Guid id, string reason, CancellationToken ct) =>
-        Db.ExecAsync(db, "UPDATE pictures SET status = 'broken', process_error = @error, updated_at = @now WHERE id = @id AND status <> 'ready' AND deleted_at IS NULL",
-            ct, ("id", id), ("error", reason), ("now", clock.GetUtcNow()));
+    private Task<int> MarkBrokenAsync(Guid id, string reason, CancellationToken ct) => PictureRows.MarkBrokenAsync(db, id, reason, clock, ct);
 
-    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
+    private static string FirstLine(string message) => PictureRows.FirstLine(message);
 }
 
 /// <summary>Remembers whether blurring was last seen unavailable, so an outage is logged once, not once per picture.</summary>

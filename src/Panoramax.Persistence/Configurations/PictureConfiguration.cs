@@ -47,3 +47,17 @@ internal sealed class PictureConfiguration : IEntityTypeConfiguration<Picture>
         b.HasIndex(x => x.Semantics).HasMethod("gin").HasOperators("jsonb_path_ops");
     }
 }
+
+internal sealed class PictureBlurRegionConfiguration : IEntityTypeConfiguration<PictureBlurRegion>
+{
+    public void Configure(EntityTypeBuilder<PictureBlurRegion> b)
+    {
+        b.ToTable("picture_blur_regions");
+        b.HasKey(x => x.Id);
+        b.Property(x => x.Id).ValueGeneratedNever();
+        // The regions go with their picture; they outlive the account that asked for them (and the report).
+        b.HasOne<Picture>().WithMany().HasForeignKey(x => x.PictureId).OnDelete(DeleteBehavior.Cascade);
+        b.HasOne<Account>().WithMany().HasForeignKey(x => x.AddedByAccountId).OnDelete(DeleteBehavior.SetNull);
+        b.HasIndex(x => new { x.PictureId, x.CreatedAt });
+    }
+}

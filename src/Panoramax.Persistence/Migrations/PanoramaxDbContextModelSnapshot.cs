@@ -1075,6 +1075,56 @@ namespace Panoramax.Persistence.Migrations
                     b.ToTable("pictures", (string)null);
                 });
 
+            modelBuilder.Entity("Panoramax.Domain.Pictures.PictureBlurRegion", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<Guid?>("AddedByAccountId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("added_by_account_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("PictureId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("picture_id");
+
+                    b.Property<Guid?>("ReportId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("report_id");
+
+                    b.Property<int>("X1")
+                        .HasColumnType("integer")
+                        .HasColumnName("x1");
+
+                    b.Property<int>("X2")
+                        .HasColumnType("integer")
+                        .HasColumnName("x2");
+
+                    b.Property<int>("Y1")
+                        .HasColumnType("integer")
+                        .HasColumnName("y1");
+
+                    b.Property<int>("Y2")
+                        .HasColumnType("integer")
+                        .HasColumnName("y2");
+
+                    b.HasKey("Id")
+                        .HasName("pk_picture_blur_regions");
+
+                    b.HasIndex("AddedByAccountId")
+                        .HasDatabaseName("ix_picture_blur_regions_added_by_account_id");
+
+                    b.HasIndex("PictureId", "CreatedAt")
+                        .HasDatabaseName("ix_picture_blur_regions_picture_id_created_at");
+
+                    b.ToTable("picture_blur_regions", (string)null);
+                });
+
             modelBuilder.Entity("Panoramax.Domain.Reports.Report", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1615,6 +1665,22 @@ namespace Panoramax.Persistence.Migrations
                         .HasForeignKey("UploadSetId")
                         .OnDelete(DeleteBehavior.SetNull)
                         .HasConstraintName("fk_pictures_upload_sets_upload_set_id");
+                });
+
+            modelBuilder.Entity("Panoramax.Domain.Pictures.PictureBlurRegion", b =>
+                {
+                    b.HasOne("Panoramax.Domain.Accounts.Account", null)
+                        .WithMany()
+                        .HasForeignKey("AddedByAccountId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_picture_blur_regions_accounts_added_by_account_id");
+
+                    b.HasOne("Panoramax.Domain.Pictures.Picture", null)
+                        .WithMany()
+                        .HasForeignKey("PictureId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_picture_blur_regions_pictures_picture_id");
                 });
 
             modelBuilder.Entity("Panoramax.Domain.Reports.Report", b =>

@@ -168,6 +168,7 @@ public static class PanoramaxApp
         api.MapUploadSets();
         api.MapLegacyUpload();
         api.MapManage();
+        api.MapBlurCorrections();
         api.MapModeration();
         api.MapExcludedAreas();
         api.MapHealth();

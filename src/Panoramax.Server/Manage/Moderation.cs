@@ -47,12 +47,12 @@ public static class Moderation
         return api;
     }
 
-    /// <summary>Whether the last moderation act on this picture or sequence is a takedown.</summary>
+    /// <summary>Whether the last takedown or restore on this picture or sequence is a takedown (other acts, such as blur corrections, do not count).</summary>
     internal static async Task<bool> IsTakenDownAsync(EditTransaction tx, Guid? pictureId, Guid? sequenceId, CancellationToken ct)
     {
         await using var cmd = tx.Command("""
             SELECT kind FROM moderation_actions
-            WHERE (@p::uuid IS NOT NULL AND picture_id = @p) OR (@s::uuid IS NOT NULL AND sequence_id = @s)
+            WHERE kind IN ('takedown', 'restore') AND ((@p::uuid IS NOT NULL AND picture_id = @p) OR (@s::uuid IS NOT NULL AND sequence_id = @s))
             ORDER BY created_at DESC LIMIT 1
             """, ("p", pictureId), ("s", sequenceId));
         cmd.Parameters[0].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid;
@@ -273,12 +273,22 @@ public static class Moderation
         if (r.PictureId is { } pid && r.SequenceId is { } sid)
         {
             l.Add(new JsonObject { ["rel"] = "item", ["type"] = ApiJson.GeoJson, ["href"] = links.Api($"/api/collections/{sid}/items/{pid}") });
+            if (r.Issue == ReportIssue.BlurMissing)
+            {
+                // Where the owner or a moderator sends the regions to blur (with this report's id to close it).
+                l.Add(new JsonObject
+                {
+                    ["rel"] = "blur-correction",
+                    ["type"] = ApiJson.Json,
+                    ["method"] = "POST",
+                    ["href"] = links.Api(BlurCorrectionEndpoints.Route(sid, pid)),
+                });
+            }
         }
         else if (r.SequenceId is { } sid2)
         {
             l.Add(new JsonObject { ["rel"] = "collection", ["type"] = ApiJson.Json, ["href"] = links.Api($"/api/collections/{sid2}") });
         }
-        // TODO(blurring issue): a blur_missing report should link to the re-blur correction route once it exists.
         json["links"] = l;
         // Nulls are left out, as elsewhere in the API.
         foreach (var key in json.Where(kv => kv.Value is null).Select(kv => kv.Key).ToList())

@@ -132,7 +132,7 @@ public static class PictureFileEndpoints
         await using var cmd = db.CreateCommand("""
             SELECT p.account_id, p.visibility, p.status, p.deleted_at IS NOT NULL, p.kind,
                    p.hd_key, p.sd_key, p.thumb_key, p.tiles_prefix, p.tile_cols, p.tile_rows,
-                   s.account_id, s.visibility, s.status, s.deleted_at IS NOT NULL
+                   s.account_id, s.visibility, s.status, s.deleted_at IS NOT NULL, p.processed_at IS NOT NULL
             FROM pictures p LEFT JOIN sequences s ON s.id = p.sequence_id
             WHERE p.id = @id
             """);
@@ -157,7 +157,10 @@ public static class PictureFileEndpoints
         var published = status == PictureStatus.Ready && sequenceStatus == SequenceStatus.Ready;
         if (!published && !VisibilityPolicy.CanSeeUnpublished(viewer, owner))
         {
-            throw ApiException.Forbidden("Picture is currently in processing");
+            // Published before and processing again: a blur correction is being applied.
+            throw ApiException.Forbidden(status == PictureStatus.Preparing && r.GetBoolean(15)
+                ? "Picture is currently in processing: more of it is being blurred, it is back in a moment"
+                : "Picture is currently in processing");
         }
         var sequencePublic = !hasSequence || ApiNames.ParseApiName<Visibility>(r.GetString(12)) == Visibility.Anyone;
         return new PictureFiles(pictureId, IsPublic: published && visibility == Visibility.Anyone && sequencePublic, IsPublished: published)
