@@ -40,4 +40,5 @@ public static class JobKinds
     public const string ProcessPicture = "process_picture";
     public const string DispatchUploadSet = "dispatch_upload_set";
     public const string DeletePictureFiles = "delete_picture_files";
+    public const string ExportAccount = "export_account";
 }
