@@ -123,13 +123,16 @@ internal static class ImagingBench
 
     internal readonly record struct Cost(double WallMs, double CpuMs, long MaxRssKb);
 
-    internal static Cost Measure(string tool, string args)
+    internal static Cost Measure(string tool, string args) => MeasureWithOutput(tool, args).Cost;
+
+    /// <summary><see cref="Measure"/>, also giving the process's standard error (where a child bench reports its own figures).</summary>
+    internal static (Cost Cost, string Stderr) MeasureWithOutput(string tool, string args)
     {
         var output = Capture("/usr/bin/time", $"-f \"cost=%e %U %S %M\" {tool} {args}", stderr: true);
         var line = output.Split('\n').LastOrDefault(l => l.StartsWith("cost=", StringComparison.Ordinal))
             ?? throw new InvalidOperationException("no cost in: " + output);
         var f = line["cost=".Length..].Trim().Split(' ').Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray();
-        return new Cost(f[0] * 1000, (f[1] + f[2]) * 1000, (long)f[3]);
+        return (new Cost(f[0] * 1000, (f[1] + f[2]) * 1000, (long)f[3]), output);
     }
 
     private static void Ours(string source, PictureKind kind, string outDir)

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Panoramax.Imaging;
 using Panoramax.Jobs.Dispatch;
+using Panoramax.Jobs.Export;
 using Panoramax.Jobs.Processing;
 using Panoramax.Jobs.Publication;
 
@@ -13,7 +14,7 @@ public static class JobsExtensions
     /// <summary>
     /// Handlers, the processing pipeline and — unless <c>Panoramax:Role</c> is <c>api</c> or <c>aggregator</c> — the
     /// worker that runs them. Needs what the host registers anyway: the database (NpgsqlDataSource, DbContext),
-    /// <c>IBlobStore</c>, <c>IPictureBlurrer</c> and a <see cref="TimeProvider"/>. Register the host's
+    /// <c>IBlobStore</c>, <c>IPictureBlurrer</c>, an <see cref="IExportItemWriter"/> and a <see cref="TimeProvider"/>. Register the host's
     /// <see cref="IPublicationListener"/> implementations next to it.
     /// </summary>
     public static IServiceCollection AddPanoramaxJobs(this IServiceCollection services, IConfiguration configuration)
@@ -25,6 +26,9 @@ public static class JobsExtensions
             .ValidateOnStart();
         services.AddOptions<PipelineBlurOptions>().BindConfiguration(PipelineBlurOptions.Section);
         services.AddOptions<DispatchDefaults>().BindConfiguration(DispatchDefaults.Section);
+        services.AddOptions<ExportOptions>().BindConfiguration(ExportOptions.Section)
+            .Validate(o => o.Retention > TimeSpan.Zero && o.PageSize > 0, "Panoramax:Export: Retention and PageSize must be positive")
+            .ValidateOnStart();
 
         services.TryAddSingleton(_ => new DerivativeRenderer(PictureProcessor.RendererTempDirectory));
         services.TryAddSingleton<BlurAvailability>();
@@ -35,6 +39,8 @@ public static class JobsExtensions
         AddHandler<DispatchUploadSetHandler>(services, Domain.Jobs.JobKinds.DispatchUploadSet);
         AddHandler<DeletePictureFilesHandler>(services, Domain.Jobs.JobKinds.DeletePictureFiles);
         AddHandler<ReblurPictureHandler>(services, Domain.Jobs.JobKinds.ReblurPicture);
+        // Needs the host's IExportItemWriter (the STAC item renderer lives with the API).
+        AddHandler<ExportAccountHandler>(services, Domain.Jobs.JobKinds.ExportAccount);
 
         if (RunsWorker(configuration["Panoramax:Role"]))
         {

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using OpenIddict.EntityFrameworkCore.Models;
 using Panoramax.Domain.Accounts;
+using Panoramax.Domain.Exports;
 using Panoramax.Domain.Federation;
 using Panoramax.Domain.Instances;
 using Panoramax.Domain.Jobs;
@@ -29,6 +30,7 @@ public sealed class PanoramaxDbContext(DbContextOptions<PanoramaxDbContext> opti
     public DbSet<PeerCursor> PeerCursors => Set<PeerCursor>();
     public DbSet<ModerationAction> ModerationActions => Set<ModerationAction>();
     public DbSet<ExcludedArea> ExcludedAreas => Set<ExcludedArea>();
+    public DbSet<AccountExport> AccountExports => Set<AccountExport>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

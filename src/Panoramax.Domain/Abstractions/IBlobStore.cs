@@ -68,6 +68,9 @@ public static class StorageKeys
     /// <summary>A file received in an upload, before processing.</summary>
     public static string Upload(Guid uploadSetId, Guid fileId) => $"uploads/{uploadSetId:D}/{fileId:D}.jpg";
 
+    /// <summary>An account export archive: a private prefix no route serves except the owner's download.</summary>
+    public static string Export(Guid accountId, Guid exportId) => $"exports/{accountId:D}/{exportId:D}.zip";
+
     /// <summary>True for keys made of safe segments only (no '..', no absolute path, no backslash, no empty segment).</summary>
     public static bool IsValid(string key) =>
         !string.IsNullOrEmpty(key)

@@ -41,4 +41,5 @@ public static class JobKinds
     public const string DispatchUploadSet = "dispatch_upload_set";
     public const string DeletePictureFiles = "delete_picture_files";
     public const string ReblurPicture = "reblur_picture";
+    public const string ExportAccount = "export_account";
 }

@@ -468,6 +468,88 @@ namespace Panoramax.Persistence.Migrations
                     b.ToTable("external_logins", (string)null);
                 });
 
+            modelBuilder.Entity("Panoramax.Domain.Exports.AccountExport", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<Guid>("AccountId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("account_id");
+
+                    b.Property<string>("BaseUrl")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("base_url");
+
+                    b.Property<string>("BlobKey")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("blob_key");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)")
+                        .HasColumnName("error");
+
+                    b.Property<DateTimeOffset?>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<int>("PicturesDone")
+                        .HasColumnType("integer")
+                        .HasColumnName("pictures_done");
+
+                    b.Property<int>("PicturesTotal")
+                        .HasColumnType("integer")
+                        .HasColumnName("pictures_total");
+
+                    b.Property<string>("Sha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("sha256");
+
+                    b.Property<long?>("SizeBytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("size_bytes");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("state");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_account_exports");
+
+                    b.HasIndex("AccountId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_account_exports_pending")
+                        .HasFilter("state IN ('queued', 'running')");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_account_exports_expires_at")
+                        .HasFilter("state = 'ready'");
+
+                    b.HasIndex("AccountId", "CreatedAt")
+                        .HasDatabaseName("ix_account_exports_account_id_created_at");
+
+                    b.ToTable("account_exports", (string)null);
+                });
+
             modelBuilder.Entity("Panoramax.Domain.Federation.ChangeLogEntry", b =>
                 {
                     b.Property<Guid>("OriginInstanceId")
@@ -1590,6 +1672,16 @@ namespace Panoramax.Persistence.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_external_logins_accounts_account_id");
+                });
+
+            modelBuilder.Entity("Panoramax.Domain.Exports.AccountExport", b =>
+                {
+                    b.HasOne("Panoramax.Domain.Accounts.Account", null)
+                        .WithMany()
+                        .HasForeignKey("AccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_account_exports_accounts_account_id");
                 });
 
             modelBuilder.Entity("Panoramax.Domain.Federation.ChangeLogEntry", b =>

@@ -10,6 +10,7 @@ using Panoramax.Persistence;
 using Panoramax.Server.Blur;
 using Panoramax.Server.Configuration;
 using Panoramax.Server.Database;
+using Panoramax.Server.Exports;
 using Panoramax.Server.Federation;
 using Panoramax.Server.Http;
 using Panoramax.Server.Manage;
@@ -89,6 +90,7 @@ public static class PanoramaxApp
         services.AddPanoramaxMap();
         // Processing, dispatch, publication; the worker itself runs unless the role is api or aggregator.
         services.AddPanoramaxJobs(builder.Configuration);
+        services.AddScoped<Panoramax.Jobs.Export.IExportItemWriter, StacExportItemWriter>();
         services.AddPanoramaxUploads();
         services.AddSingleton<MapRefresh>();
 
@@ -161,6 +163,7 @@ public static class PanoramaxApp
         api.MapItems();
         api.MapSearch();
         api.MapMe();
+        api.MapExports();
         api.MapUsers();
         api.MapAuth();
         app.MapPanoramaxOAuth();

@@ -1,6 +1,8 @@
+using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Panoramax.Persistence.Exports;
 using Panoramax.Persistence.Queries;
 using Panoramax.Server.Hosting;
 using Panoramax.Server.Http;
@@ -11,7 +13,7 @@ namespace Panoramax.Server.Users;
 
 /// <summary>
 /// Public read routes about accounts: the user list and search (the viewer's user filter), one user, and a
-/// user's sequences as a STAC collection (<c>/collection</c>) or the older catalog form (<c>/catalog/</c>).
+/// user's sequences as a STAC collection (<c>/collection</c>, or CSV with <c>format=csv</c>) or the older catalog form (<c>/catalog/</c>).
 /// </summary>
 public static class UserEndpoints
 {
@@ -96,6 +98,10 @@ public static class UserEndpoints
 
     internal static async Task<IResult> CollectionAsync(Guid id, HttpRequest request, LinkBuilder links, CurrentViewer current, NpgsqlDataSource db, IOptions<PanoramaxOptions> options, CancellationToken ct)
     {
+        if (WantsCsv(request))
+        {
+            return await CsvAsync(id, request, current, db, ct);
+        }
         var (user, rows) = await UserSequencesAsync(id, request, current, db, "-created", ct);
         if (rows.Count == 0)
         {
@@ -154,10 +160,19 @@ public static class UserEndpoints
 
     private static async Task<(UserRow User, List<CollectionRow> Rows)> UserSequencesAsync(Guid id, HttpRequest request, CurrentViewer current, NpgsqlDataSource db, string defaultSort, CancellationToken ct)
     {
+        var (user, filter, sort) = await UserFilterAsync(id, request, db, defaultSort, ct);
+        var limit = StacParams.Limit(request.Query["limit"], 1, 10_000, 1000);
+        var rows = await CollectionQuery.ReadAsync(db, current.Viewer, filter, sort, null, limit, ct);
+        return (user, rows);
+    }
+
+    /// <summary>The user (400 when unknown) and the <c>bbox</c>, <c>filter</c> and <c>sortby</c> of the request, shared by the JSON and CSV forms.</summary>
+    private static async Task<(UserRow User, CollectionFilter Filter, IReadOnlyList<CollectionSort> Sort)> UserFilterAsync(
+        Guid id, HttpRequest request, NpgsqlDataSource db, string defaultSort, CancellationToken ct)
+    {
         var user = (await QueryUsersAsync(db, null, id, 1, ct)).FirstOrDefault()
             ?? throw ApiException.BadRequest($"Unknown user {id}");
         var q = request.Query;
-        var limit = StacParams.Limit(q["limit"], 1, 10_000, 1000);
         var bbox = StacParams.ParseBbox(q["bbox"]);
         var sort = CollectionEndpoints.ParseSort(q["sortby"], defaultSort);
         string? extra = null;
@@ -172,15 +187,47 @@ public static class UserEndpoints
                 extraParams = holder.Detach();
             }
         }
-        var rows = await CollectionQuery.ReadAsync(db, current.Viewer, new CollectionFilter
+        var filter = new CollectionFilter
         {
             AccountId = id,
             Bbox = bbox is null ? null : (bbox.MinX, bbox.MinY, bbox.MaxX, bbox.MaxY),
             IncludeUnpublishedForOwner = true,
             ExtraPredicate = extra,
             ExtraParameters = extraParams,
-        }, sort, null, limit, ct);
-        return (user, rows);
+        };
+        return (user, filter, sort);
+    }
+
+    /// <summary><c>format=csv</c> or <c>Accept: text/csv</c> asks for the CSV form; any other format is refused with the choices.</summary>
+    private static bool WantsCsv(HttpRequest request)
+    {
+        var format = request.Query["format"].ToString();
+        if (format.Length > 0)
+        {
+            return format.ToLowerInvariant() switch
+            {
+                "csv" => true,
+                "json" => false,
+                _ => throw ApiException.BadRequest($"Unknown format '{format}': use csv or json (the default)"),
+            };
+        }
+        return request.Headers.Accept.Any(a => a is not null && a.Contains("text/csv", StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>
+    /// GeoVisio's CSV of a user's sequences: every sequence the caller may see in one answer (no paging, <c>limit</c> is
+    /// ignored as GeoVisio does), honouring <c>bbox</c>, <c>filter</c> and <c>sortby</c>. Streamed page by page.
+    /// </summary>
+    private static async Task<IResult> CsvAsync(Guid id, HttpRequest request, CurrentViewer current, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var (_, filter, sort) = await UserFilterAsync(id, request, db, "-created", ct);
+        var viewer = current.Viewer;
+        var owner = viewer.IsAdmin || viewer.AccountId == id;
+        return Results.Stream(async body =>
+        {
+            await using var text = new StreamWriter(body, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 1 << 14, leaveOpen: true);
+            await SequenceCsv.WriteAsync(text, db, viewer, filter, sort, withVisibility: owner, ct);
+        }, SequenceCsv.ContentType);
     }
 
     /// <summary>root, parent, self, then one child link per sequence (with status and visibility for its owner).</summary>
