@@ -12,7 +12,7 @@ namespace Panoramax.E2ETests;
 public class ViewerJourneyTests(ViewerInstance instance) : IClassFixture<ViewerInstance>
 {
     // The viewer's map and 360° view need WebGL: without the two swiftshader flags chromium has none.
-    private static readonly string[] ChromiumArgs =
+    internal static readonly string[] ChromiumArgs =
     [
         "--headless", "--no-sandbox", "--disable-gpu", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
         "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -120,7 +120,8 @@ public class ViewerJourneyTests(ViewerInstance instance) : IClassFixture<ViewerI
         Assert.True(failures.IsEmpty, string.Join("\n", failures));
     }
 
-    private static async Task WaitForSequencesAsync(IPage page, string[] expected)
+    /// <summary>Waits until the viewer's map draws exactly these sequences (ids) in view, or fails with what it draws.</summary>
+    internal static async Task WaitForSequencesAsync(IPage page, string[] expected)
     {
         var want = JsonSerializer.Serialize(expected.Order(StringComparer.Ordinal));
         try

@@ -13,8 +13,8 @@
 
   // What the report is about, opened in the viewer (which shows hidden pictures to their owner and to admins).
   function about(r) {
-    if (r.picture_id && r.sequence_id) return el("a", { href: P.viewerUrl(r.sequence_id, r.picture_id) }, `Picture ${r.picture_id.slice(0, 8)}`);
-    if (r.sequence_id) return el("a", { href: P.viewerUrl(r.sequence_id) }, `Sequence ${r.sequence_id.slice(0, 8)}`);
+    if (r.picture_id && r.sequence_id) return el("a", { href: P.viewerUrl(r.sequence_id, r.picture_id) }, `Picture ${r.picture_id.slice(-8)}`);
+    if (r.sequence_id) return el("a", { href: P.viewerUrl(r.sequence_id) }, `Sequence ${r.sequence_id.slice(-8)}`);
     return "";
   }
 

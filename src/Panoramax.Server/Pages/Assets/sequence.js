@@ -79,7 +79,8 @@
     const features = items.features || [];
     const interval = (seq.extent && seq.extent.temporal && seq.extent.temporal.interval && seq.extent.temporal.interval[0]) || [];
     $("summary").textContent = `${features.length} picture(s), taken ${P.dateTime(interval[0])} – ${P.dateTime(interval[1])}; `
-      + `status ${P.statusLabel(seq["geovisio:status"])}; visible to: ${P.visibilityLabel(seq["geovisio:visibility"])}.`;
+      // The API leaves the status out when it is "ready".
+      + `status ${P.statusLabel(seq["geovisio:status"] || "ready")}; visible to: ${P.visibilityLabel(seq["geovisio:visibility"])}.`;
     const sorted = seq["geovisio:sorted-by"];
     if (sorted && [...$("sortby").options].some((o) => o.value === sorted)) $("sortby").value = sorted;
     $("pictures").replaceChildren(...features.map(picture));
