@@ -68,12 +68,7 @@ public sealed class ManagePagesJourneyTests(ManagePagesInstance instance) : ICla
         Directory.CreateDirectory(Artifacts);
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = ChromiumPath, Headless = true, Args = ViewerJourneyTests.ChromiumArgs });
-        await using var context = await browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            BaseURL = instance.BaseUrl.ToString(),
-            ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
-            Locale = "en-US",
-        });
+        await using var context = await ViewerJourneyTests.InstanceOnlyContextAsync(browser, instance);
         context.SetDefaultTimeout(30_000);
         var page = await context.NewPageAsync();
         var errors = new List<string>();
@@ -130,14 +125,7 @@ public sealed class ManagePagesJourneyTests(ManagePagesInstance instance) : ICla
         Assert.Equal(new[] { instance.EveningPictures[2], instance.EveningPictures[3] }, await ItemIdsAsync(anonymous, created));
 
         // And the viewer's map, for an anonymous visitor, draws the two halves and not the hidden walk.
-        await using var visitorContext = await browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            BaseURL = instance.BaseUrl.ToString(),
-            ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
-            Locale = "en-US",
-        });
-        await visitorContext.RouteAsync("**/*", route =>
-            new Uri(route.Request.Url).Host == instance.BaseUrl.Host ? route.ContinueAsync() : route.AbortAsync());
+        await using var visitorContext = await ViewerJourneyTests.InstanceOnlyContextAsync(browser, instance);
         var viewer = await visitorContext.NewPageAsync();
         await viewer.GotoAsync("/?map=16/43.4670/11.8860");
         await ViewerJourneyTests.WaitForSequencesAsync(viewer, [instance.EveningWalk.ToString(), created.ToString()]);

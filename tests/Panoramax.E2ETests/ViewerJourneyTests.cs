@@ -43,15 +43,7 @@ public class ViewerJourneyTests(ViewerInstance instance) : IClassFixture<ViewerI
             Headless = true,
             Args = ChromiumArgs,
         });
-        await using var context = await browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            BaseURL = instance.BaseUrl.ToString(),
-            ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
-            Locale = "en-US",
-        });
-        // Nothing but our instance: the viewer's third-party calls (geocoding, presets) must not be needed.
-        await context.RouteAsync("**/*", route =>
-            new Uri(route.Request.Url).Host == instance.BaseUrl.Host ? route.ContinueAsync() : route.AbortAsync());
+        await using var context = await InstanceOnlyContextAsync(browser, instance);
         var page = await context.NewPageAsync();
         var tiles = new ConcurrentBag<(string Url, int Status)>();
         var failures = new ConcurrentBag<string>();
@@ -118,6 +110,23 @@ public class ViewerJourneyTests(ViewerInstance instance) : IClassFixture<ViewerI
 
         Assert.All(tiles, t => Assert.Equal(200, t.Status));
         Assert.True(failures.IsEmpty, string.Join("\n", failures));
+    }
+
+    /// <summary>
+    /// A 1280×800 en-US browser context that reaches nothing but the instance: the viewer's third-party calls
+    /// (geocoding, presets) must not be needed.
+    /// </summary>
+    internal static async Task<IBrowserContext> InstanceOnlyContextAsync(IBrowser browser, TestInstance instance)
+    {
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = instance.BaseUrl.ToString(),
+            ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
+            Locale = "en-US",
+        });
+        await context.RouteAsync("**/*", route =>
+            new Uri(route.Request.Url).Host == instance.BaseUrl.Host ? route.ContinueAsync() : route.AbortAsync());
+        return context;
     }
 
     /// <summary>Waits until the viewer's map draws exactly these sequences (ids) in view, or fails with what it draws.</summary>
