@@ -10,8 +10,8 @@ using Panoramax.IntegrationTests.Map;
 namespace Panoramax.E2ETests;
 
 /// <summary>
-/// A contributor with three published sequences of real pictures (files in storage, so thumbnails show): two walks
-/// in Arezzo, side by side on the map, and one in Lyon that gets reported.
+/// A contributor with five published sequences of real pictures (files in storage, so thumbnails show): two walks
+/// in Arezzo, side by side on the map, one in Lyon that gets reported, and two rides in Paris to reorder and merge.
 /// </summary>
 public sealed class ManagePagesInstance : TestInstance
 {
@@ -23,6 +23,10 @@ public sealed class ManagePagesInstance : TestInstance
     public IReadOnlyList<Guid> EveningPictures { get; private set; } = [];
     public Guid LyonWalk { get; private set; }
     public IReadOnlyList<Guid> LyonPictures { get; private set; } = [];
+    public Guid BikeRide { get; private set; }
+    public IReadOnlyList<Guid> BikePictures { get; private set; } = [];
+    public Guid ShortRide { get; private set; }
+    public IReadOnlyList<Guid> ShortPictures { get; private set; } = [];
 
     public override async Task InitializeAsync()
     {
@@ -34,6 +38,8 @@ public sealed class ManagePagesInstance : TestInstance
         MorningWalk = await SeedAsync("Morning walk", MapSeed.Line(11.8851, 43.4670, 3, new DateTimeOffset(2008, 10, 22, 9, 0, 0, TimeSpan.Zero), step: 0.0002), null);
         EveningWalk = await SeedAsync("Evening walk", MapSeed.Line(11.8868, 43.4664, 4, new DateTimeOffset(2008, 10, 22, 18, 0, 0, TimeSpan.Zero), step: 0.0002), list => EveningPictures = list);
         LyonWalk = await SeedAsync("Lyon walk", MapSeed.Line(4.8357, 45.7640, 2, new DateTimeOffset(2020, 5, 9, 12, 0, 0, TimeSpan.Zero)), list => LyonPictures = list);
+        BikeRide = await SeedAsync("Bike ride", MapSeed.Line(2.3500, 48.8500, 3, new DateTimeOffset(2021, 6, 1, 10, 0, 0, TimeSpan.Zero)), list => BikePictures = list);
+        ShortRide = await SeedAsync("Short ride", MapSeed.Line(2.3600, 48.8600, 2, new DateTimeOffset(2021, 6, 1, 11, 0, 0, TimeSpan.Zero)), list => ShortPictures = list);
         await MapSeed.RefreshGridAsync(this);
     }
 
@@ -54,8 +60,8 @@ public sealed class ManagePagesInstance : TestInstance
 /// <summary>
 /// The pages for managing published data in Debian's chromium (issue 9 §5): a contributor logs in through the real
 /// form, opens "my sequences", hides one, cuts another in two from its sequence page, and the API and the viewer's map
-/// (for an anonymous visitor) reflect it; an admin takes a reported picture down from the reports queue. Screenshots go
-/// to artifacts/e2e/.
+/// (for an anonymous visitor) reflect it; reordering and merging from the sequence page; an admin takes a reported
+/// picture down from the reports queue; the owner answers a report on "my reports". Screenshots go to artifacts/e2e/.
 /// </summary>
 public sealed class ManagePagesJourneyTests(ManagePagesInstance instance) : IClassFixture<ManagePagesInstance>
 {
@@ -82,7 +88,8 @@ public sealed class ManagePagesJourneyTests(ManagePagesInstance instance) : ICla
 
         // "My sequences" sends the anonymous visitor to the login form, and back once logged in.
         await LogInThroughAsync(page, "/my/sequences", ManagePagesInstance.ContributorName, TestAuth.PasswordOf(ManagePagesInstance.ContributorName));
-        await Assertions.Expect(page.Locator("#sequences tr")).ToHaveCountAsync(3);
+        // (Other tests of this class change the other sequences: only these two rows are pinned here.)
+        await Assertions.Expect(page.Locator($"#sequences tr[data-id='{instance.MorningWalk}']")).ToContainTextAsync("Morning walk");
         await Assertions.Expect(page.Locator($"#sequences tr[data-id='{instance.EveningWalk}']")).ToContainTextAsync("Evening walk");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Artifacts, "manage-1-my-sequences.png"), FullPage = true });
 
@@ -199,6 +206,40 @@ public sealed class ManagePagesJourneyTests(ManagePagesInstance instance) : ICla
         using var owner = await TestAuth.LoginAsync(instance, ManagePagesInstance.ContributorName, TestAuth.PasswordOf(ManagePagesInstance.ContributorName));
         using var report = JsonDocument.Parse(await owner.GetStringAsync($"/api/reports/{reportId}"));
         Assert.Equal("waiting", report.RootElement.GetProperty("status").GetString());
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task A_contributor_reorders_a_sequence_and_merges_another_into_it()
+    {
+        Directory.CreateDirectory(Artifacts);
+        var (playwright, browser, page) = await AuthBrowser.OpenAsync(instance);
+        using var ownPlaywright = playwright;
+        await using var ownBrowser = browser;
+        var errors = new List<string>();
+        page.PageError += (_, e) => errors.Add(e);
+        page.Dialog += (_, dialog) => _ = dialog.AcceptAsync();
+
+        await LogInThroughAsync(page, $"/my/sequences/{instance.BikeRide}", ManagePagesInstance.ContributorName, TestAuth.PasswordOf(ManagePagesInstance.ContributorName));
+        await Assertions.Expect(page.Locator("#pictures li")).ToHaveCountAsync(3);
+
+        await page.GetByLabel("Order the pictures by").SelectOptionAsync("-gpsdate");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Reorder" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("Pictures reordered by capture time, newest first.");
+        await Assertions.Expect(page.Locator("#pictures li").First).ToHaveAttributeAsync("data-id", instance.BikePictures[2].ToString());
+
+        await page.GetByLabel("Merge with another of my sequences").SelectOptionAsync(instance.ShortRide.ToString());
+        await page.GetByRole(AriaRole.Button, new() { Name = "Merge into this sequence" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("was merged into this sequence.");
+        await Assertions.Expect(page.Locator("#pictures li")).ToHaveCountAsync(5);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Artifacts, "manage-8-merged.png"), FullPage = true });
+
+        // Newest first across both rides (the short ride came an hour later), ids unchanged; the short ride is gone.
+        var expected = new[] { instance.ShortPictures[1], instance.ShortPictures[0], instance.BikePictures[2], instance.BikePictures[1], instance.BikePictures[0] };
+        Assert.Equal(expected.Select(id => id.ToString()), await page.Locator("#pictures li").EvaluateAllAsync<string[]>("l => l.map(e => e.dataset.id)"));
+        using var anonymous = new HttpClient { BaseAddress = instance.BaseUrl };
+        Assert.Equal(expected, await ItemIdsAsync(anonymous, instance.BikeRide));
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync($"/api/collections/{instance.ShortRide}")).StatusCode);
         Assert.Empty(errors);
     }
 
