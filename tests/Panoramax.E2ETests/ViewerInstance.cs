@@ -34,7 +34,7 @@ public sealed class ViewerInstance : TestInstance
             new(11.884538, 43.467082, new DateTimeOffset(2008, 10, 22, 14, 38, 20, TimeSpan.Zero), 280, 640, 480),
         ];
         var flatSeq = await MapSeed.SequenceAsync(this, owner, flat, PictureKind.Flat, "NIKON", "COOLPIX P6000", gpsAccuracy: 4, pixelDensity: 12,
-            configure: (p, i) => WriteFiles(p, TestPaths.SharedData("a-exif-samples-arezzo", FlatFiles[i]), tiles: false));
+            configure: (p, i) => WriteFiles(this, p, TestPaths.SharedData("a-exif-samples-arezzo", FlatFiles[i]), tiles: false));
         FlatSequence = flatSeq.Sequence.Id;
         FlatPictures = [.. flatSeq.Pictures.Select(p => p.Id)];
 
@@ -44,27 +44,28 @@ public sealed class ViewerInstance : TestInstance
             new(11.8862, 43.46715, new DateTimeOffset(2020, 5, 9, 12, 16, 35, TimeSpan.Zero), 0, 5760, 2880),
         ];
         var sphereSeq = await MapSeed.SequenceAsync(this, owner, sphere, PictureKind.Equirectangular, "GoPro", "Max", gpsAccuracy: 2, pixelDensity: 16,
-            configure: (p, _) => WriteFiles(p, TestPaths.SharedData("f-360-gopro-max", "GSAG2002.JPG"), tiles: true));
+            configure: (p, _) => WriteFiles(this, p, TestPaths.SharedData("f-360-gopro-max", "GSAG2002.JPG"), tiles: true));
         SphereSequence = sphereSeq.Sequence.Id;
         SpherePictures = [.. sphereSeq.Pictures.Select(p => p.Id)];
 
         await MapSeed.RefreshGridAsync(this);
     }
 
-    private void WriteFiles(Picture picture, string source, bool tiles)
+    /// <summary>Writes a seeded picture's files (HD, SD, thumbnail, and the 360° tiles when asked) into the instance's storage.</summary>
+    internal static void WriteFiles(TestInstance instance, Picture picture, string source, bool tiles)
     {
         var id = picture.Id;
         picture.HdKey = StorageKeys.Hd(id);
         picture.SdKey = StorageKeys.Sd(id);
         picture.ThumbKey = StorageKeys.Thumb(id);
-        File.Copy(source, StoragePath(picture.HdKey));
+        File.Copy(source, StoragePath(instance, picture.HdKey));
         using (var sd = Image.Thumbnail(source, 2048))
         {
-            sd.Jpegsave(StoragePath(picture.SdKey), q: 80);
+            sd.Jpegsave(StoragePath(instance, picture.SdKey), q: 80);
         }
         using (var thumb = Image.Thumbnail(source, 500, height: 300, crop: Enums.Interesting.Centre))
         {
-            thumb.Jpegsave(StoragePath(picture.ThumbKey), q: 75);
+            thumb.Jpegsave(StoragePath(instance, picture.ThumbKey), q: 75);
         }
         if (!tiles)
         {
@@ -81,14 +82,14 @@ public sealed class ViewerInstance : TestInstance
             for (var r = 0; r < rows; r++)
             {
                 using var tile = full.Crop(c * size, r * size, size, size);
-                tile.Jpegsave(StoragePath(StorageKeys.Tile(id, c, r)), q: 80);
+                tile.Jpegsave(StoragePath(instance, StorageKeys.Tile(id, c, r)), q: 80);
             }
         }
     }
 
-    private string StoragePath(string key)
+    private static string StoragePath(TestInstance instance, string key)
     {
-        var path = Path.Combine(DataDirectory, "storage", key);
+        var path = Path.Combine(instance.DataDirectory, "storage", key);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         return path;
     }

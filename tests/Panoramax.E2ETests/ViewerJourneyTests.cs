@@ -12,7 +12,7 @@ namespace Panoramax.E2ETests;
 public class ViewerJourneyTests(ViewerInstance instance) : IClassFixture<ViewerInstance>
 {
     // The viewer's map and 360° view need WebGL: without the two swiftshader flags chromium has none.
-    private static readonly string[] ChromiumArgs =
+    internal static readonly string[] ChromiumArgs =
     [
         "--headless", "--no-sandbox", "--disable-gpu", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
         "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -43,15 +43,7 @@ public class ViewerJourneyTests(ViewerInstance instance) : IClassFixture<ViewerI
             Headless = true,
             Args = ChromiumArgs,
         });
-        await using var context = await browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            BaseURL = instance.BaseUrl.ToString(),
-            ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
-            Locale = "en-US",
-        });
-        // Nothing but our instance: the viewer's third-party calls (geocoding, presets) must not be needed.
-        await context.RouteAsync("**/*", route =>
-            new Uri(route.Request.Url).Host == instance.BaseUrl.Host ? route.ContinueAsync() : route.AbortAsync());
+        await using var context = await InstanceOnlyContextAsync(browser, instance);
         var page = await context.NewPageAsync();
         var tiles = new ConcurrentBag<(string Url, int Status)>();
         var failures = new ConcurrentBag<string>();
@@ -120,7 +112,25 @@ public class ViewerJourneyTests(ViewerInstance instance) : IClassFixture<ViewerI
         Assert.True(failures.IsEmpty, string.Join("\n", failures));
     }
 
-    private static async Task WaitForSequencesAsync(IPage page, string[] expected)
+    /// <summary>
+    /// A 1280×800 en-US browser context that reaches nothing but the instance: the viewer's third-party calls
+    /// (geocoding, presets) must not be needed.
+    /// </summary>
+    internal static async Task<IBrowserContext> InstanceOnlyContextAsync(IBrowser browser, TestInstance instance)
+    {
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = instance.BaseUrl.ToString(),
+            ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
+            Locale = "en-US",
+        });
+        await context.RouteAsync("**/*", route =>
+            new Uri(route.Request.Url).Host == instance.BaseUrl.Host ? route.ContinueAsync() : route.AbortAsync());
+        return context;
+    }
+
+    /// <summary>Waits until the viewer's map draws exactly these sequences (ids) in view, or fails with what it draws.</summary>
+    internal static async Task WaitForSequencesAsync(IPage page, string[] expected)
     {
         var want = JsonSerializer.Serialize(expected.Order(StringComparer.Ordinal));
         try

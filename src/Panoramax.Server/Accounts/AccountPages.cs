@@ -1,9 +1,9 @@
-using System.Net;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.Extensions.Options;
 using Panoramax.Auth;
 using Panoramax.Auth.OAuth;
 using Panoramax.Server.Hosting;
+using Panoramax.Server.Pages;
 
 namespace Panoramax.Server.Accounts;
 
@@ -48,7 +48,7 @@ public static class AccountPages
         {
             body += $"""<p><a class="button" href="/api/auth/login?provider={E(Uri.EscapeDataString(name))}&amp;next_url={E(Uri.EscapeDataString(next))}">Log in with {E(display)}</a></p>""";
         }
-        return Page(options.Value, "Log in", body);
+        return Page(http, options.Value, "Log in", body);
     }
 
     internal static IResult Register(HttpContext http, IAntiforgery antiforgery, IOptions<AuthOptions> auth, IOptions<PanoramaxOptions> options, string? next_url, string? error)
@@ -56,7 +56,7 @@ public static class AccountPages
         var o = auth.Value;
         if (!o.LocalAccounts || !o.RegistrationIsOpen)
         {
-            return Page(options.Value, "Create an account", "<p>Registration is closed on this instance: ask its administrator for an account.</p>", 403);
+            return Page(http, options.Value, "Create an account", "<p>Registration is closed on this instance: ask its administrator for an account.</p>", 403);
         }
         var next = AuthEndpoints.SafeNextUrl(http.Request, next_url) ?? "/";
         var body = ErrorBlock(error) + $"""
@@ -70,7 +70,7 @@ public static class AccountPages
             </form>
             <p>Already registered? <a href="/login?next_url={E(Uri.EscapeDataString(next))}">Log in</a>.</p>
             """;
-        return Page(options.Value, "Create an account", body);
+        return Page(http, options.Value, "Create an account", body);
     }
 
     internal static IResult Account(HttpContext http, IOptions<PanoramaxOptions> options)
@@ -158,7 +158,7 @@ public static class AccountPages
             })();
             </script>
             """;
-        return Page(options.Value, "My account", body);
+        return Page(http, options.Value, "My account", body);
     }
 
     private static string ErrorBlock(string? error) =>
@@ -170,31 +170,8 @@ public static class AccountPages
         return $"""<input type="hidden" name="{E(tokens.FormFieldName)}" value="{E(tokens.RequestToken ?? "")}">""";
     }
 
-    private static string E(string text) => WebUtility.HtmlEncode(text);
+    private static string E(string text) => PageLayout.E(text);
 
-    private static IResult Page(PanoramaxOptions o, string title, string body, int status = 200) => Results.Content($$"""
-        <!doctype html>
-        <html lang="en">
-        <head>
-          <meta charset="utf-8">
-          <meta name="viewport" content="width=device-width, initial-scale=1">
-          <title>{{E(title)}} – {{E(o.Instance.Name)}}</title>
-          <style>
-            body { font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.5; }
-            input, select { font: inherit; padding: .3rem; min-width: 18rem; }
-            button, .button { font: inherit; padding: .4rem .9rem; background: {{o.Instance.Color}}; color: #fff; border: 0; border-radius: .3rem; text-decoration: none; display: inline-block; cursor: pointer; }
-            .error { color: #a00; font-weight: bold; }
-            code { word-break: break-all; background: #eee; padding: .2rem; display: block; }
-            table { border-collapse: collapse; width: 100%; } td, th { text-align: left; padding: .3rem; border-bottom: 1px solid #ddd; }
-            .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
-          </style>
-        </head>
-        <body>
-          <header><a href="/">{{E(o.Instance.Name)}}</a></header>
-          <main><h1>{{E(title)}}</h1>
-          {{body}}
-          </main>
-        </body>
-        </html>
-        """, "text/html; charset=utf-8", statusCode: status);
+    private static IResult Page(HttpContext http, PanoramaxOptions o, string title, string body, int status = 200) =>
+        PageLayout.Render(http, o, title, body, status);
 }

@@ -15,6 +15,7 @@ using Panoramax.Server.Federation;
 using Panoramax.Server.Http;
 using Panoramax.Server.Manage;
 using Panoramax.Server.Map;
+using Panoramax.Server.Pages;
 using Panoramax.Server.Pictures;
 using Panoramax.Server.Stac;
 using Panoramax.Server.Reports;
@@ -179,6 +180,8 @@ public static class PanoramaxApp
         app.MapViewer();
         app.MapUploadPage();
         app.MapAccountPages();
+        app.MapPageAssets();
+        app.MapManagePages();
         api.MapPictureFiles();
         // The blurring API lives at the root, as on SGBlur: callers configure a base URL and add /blur/.
         app.MapBlur();

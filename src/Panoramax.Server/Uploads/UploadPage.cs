@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Options;
 using Panoramax.Server.Hosting;
+using Panoramax.Server.Http;
 
 namespace Panoramax.Server.Uploads;
 
@@ -11,25 +12,11 @@ namespace Panoramax.Server.Uploads;
 /// </summary>
 public static class UploadPage
 {
-    private static readonly Lazy<string> Script = new(() => Resource("upload.js"));
-    private static readonly Lazy<string> Style = new(() => Resource("upload.css"));
-
     public static WebApplication MapUploadPage(this WebApplication app)
     {
         app.MapGet("/upload", GetPage).WithName("UploadPage").ExcludeFromDescription();
-        app.MapGet("/upload/upload.js", () => Asset(Script.Value, "text/javascript; charset=utf-8")).ExcludeFromDescription();
-        app.MapGet("/upload/upload.css", () => Asset(Style.Value, "text/css; charset=utf-8")).ExcludeFromDescription();
+        app.MapEmbeddedAssets("/upload", "Panoramax.Server.Uploads.Page");
         return app;
-    }
-
-    private static IResult Asset(string text, string type) => Results.Text(text, type);
-
-    private static string Resource(string name)
-    {
-        using var stream = typeof(UploadPage).Assembly.GetManifestResourceStream($"Panoramax.Server.Uploads.Page.{name}")
-            ?? throw new InvalidOperationException($"Embedded resource {name} is missing");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
     }
 
     internal static IResult GetPage(HttpContext http, IOptions<PanoramaxOptions> options, IOptions<UploadOptions> uploads)
@@ -47,7 +34,7 @@ public static class UploadPage
               <link rel="stylesheet" href="upload/upload.css">
             </head>
             <body data-force-auth="{{forceAuth}}" data-max-file-bytes="{{uploads.Value.MaxFileBytes}}">
-              <header><h1>Upload pictures to {{name}}</h1><a href="./">Back to the map</a></header>
+              <header><h1>Upload pictures to {{name}}</h1><nav aria-label="Pages"><a href="./">Back to the map</a> · <a href="my/sequences">My sequences</a></nav></header>
               <main>
                 <p id="auth-needed" hidden role="alert">You need to be logged in to upload. <a id="login-link" href="api/auth/login">Log in</a></p>
                 <section id="resume" hidden aria-labelledby="resume-title">
