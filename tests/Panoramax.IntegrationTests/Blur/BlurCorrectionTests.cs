@@ -86,6 +86,29 @@ public sealed class BlurCorrectionTests(BlurCorrectionInstance f) : IClassFixtur
         Assert.Single(listed.GetProperty("blur_regions").EnumerateArray());
     }
 
+    [Fact]
+    public async Task Panorama_correction_rewrites_the_tiles_with_the_region_hidden()
+    {
+        // 5760×2880: 8×4 tiles of 720 px; the region (tree foliage) lies inside tile 3_1.
+        var (seq, pic) = await f.PublishAsync(TestPaths.SharedData("f-360-gopro-max", "GSAG2002.JPG"));
+        var before = await BlurCorrectionInstance.FileAsync(f.Http, pic, "tiled/3_1.jpg");
+        Assert.Equal(HttpStatusCode.OK, before.Status);
+
+        using (var r = await f.Owner.PostAsJsonAsync(Route(seq, pic), Body((2300, 850, 2700, 1250))))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, r.StatusCode);
+        }
+        await f.WaitReadyAsync(pic);
+
+        var after = await BlurCorrectionInstance.FileAsync(f.Http, pic, "tiled/3_1.jpg");
+        Assert.Equal(HttpStatusCode.OK, after.Status);
+        Assert.NotEqual(before.ETag, after.ETag);
+        var inTile = (2300 - 2160 + 2, 850 - 720 + 2, 2700 - 2160 - 2, 1250 - 720 - 2);
+        var detailBefore = RegionMeasure.Detail(before.Body, inTile);
+        var detailAfter = RegionMeasure.Detail(after.Body, inTile);
+        Assert.True(detailAfter < MaxDetailLeft * detailBefore, $"tile 3_1: detail {detailAfter:F2} after vs {detailBefore:F2} before");
+    }
+
     private static void AssertHidden(string file, Dictionary<string, (HttpStatusCode, string?, byte[] Body)> before,
         Dictionary<string, (HttpStatusCode, string?, byte[] Body)> after, (int, int, int, int) box)
     {
