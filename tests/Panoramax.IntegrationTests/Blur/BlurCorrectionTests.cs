@@ -302,7 +302,7 @@ public sealed class BlurCorrectionTests(BlurCorrectionInstance f) : IClassFixtur
 public sealed class KeptOriginalCorrectionTests(KeptOriginalCorrectionInstance f) : IClassFixture<KeptOriginalCorrectionInstance>
 {
     [Fact]
-    public async Task With_originals_kept_a_correction_starts_again_from_the_original_which_stays_untouched()
+    public async Task With_originals_kept_a_correction_starts_again_from_the_original_which_stays_untouched_and_re_processing_keeps_the_region()
     {
         var (seq, pic) = await f.PublishAsync(BlurCorrectionInstance.Street);
         var original = await ReadAsync(StorageKeys.Original(pic));
@@ -324,6 +324,20 @@ public sealed class KeptOriginalCorrectionTests(KeptOriginalCorrectionInstance f
         var dy = 53;
         var outside = RegionMeasure.MeanChangeOutside(hdBefore, hdAfter, (box.X1 - dx, box.Y1 - dy, box.X2 + dx, box.Y2 + dy));
         Assert.True(outside < 0.5, $"mean grey change outside the region: {outside:F2}");
+
+        // Processing the picture again from its original (as an admin's re-process would) keeps the region hidden.
+        await using (var cmd = f.Uploads.DataSource.CreateCommand("UPDATE pictures SET status = 'waiting-for-process', hd_key = NULL WHERE id = $1"))
+        {
+            cmd.Parameters.Add(new() { Value = pic });
+            await cmd.ExecuteNonQueryAsync();
+        }
+        await using (var db = f.Uploads.NewDb())
+        {
+            await Persistence.Jobs.JobQueue.EnqueueAsync(db, Domain.Jobs.JobKinds.ProcessPicture, pic, TimeProvider.System, default);
+        }
+        await f.WaitReadyAsync(pic);
+        var reprocessed = await ReadAsync(StorageKeys.Hd(pic));
+        Assert.True(RegionMeasure.Detail(reprocessed, inner) < 0.2 * RegionMeasure.Detail(original, inner), "region came back after re-processing");
     }
 
     private async Task<byte[]> ReadAsync(string key)
