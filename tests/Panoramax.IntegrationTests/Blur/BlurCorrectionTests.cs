@@ -296,6 +296,15 @@ public sealed class BlurCorrectionTests(BlurCorrectionInstance f) : IClassFixtur
         await OkJsonAsync(await SendJsonAsync(f.Owner, HttpMethod.Patch, $"/api/collections/{seq}/items/{pic}", new { visibility = "anyone" }));
     }
 
+    [Fact]
+    public async Task The_correction_route_is_in_the_openapi_description()
+    {
+        var spec = await f.GetJsonAsync("/api/docs/specs.json");
+        Assert.True(spec.GetProperty("paths").TryGetProperty("/api/collections/{collectionId}/items/{id}/blur_regions", out var path), "blur_regions route missing");
+        Assert.Equal("AddBlurRegions", path.GetProperty("post").GetProperty("operationId").GetString());
+        Assert.True(path.TryGetProperty("get", out _));
+    }
+
     private static Task<JsonElement> ManageJsonAsync(HttpClient client, string path) => JsonAsync(client, path);
 }
 
