@@ -86,6 +86,29 @@ public sealed class BlurCorrectionTests(BlurCorrectionInstance f) : IClassFixtur
         Assert.Single(listed.GetProperty("blur_regions").EnumerateArray());
     }
 
+    [Fact]
+    public async Task Panorama_correction_rewrites_the_tiles_with_the_region_hidden()
+    {
+        // 5760×2880: 8×4 tiles of 720 px; the region (tree foliage) lies inside tile 3_1.
+        var (seq, pic) = await f.PublishAsync(TestPaths.SharedData("f-360-gopro-max", "GSAG2002.JPG"));
+        var before = await BlurCorrectionInstance.FileAsync(f.Http, pic, "tiled/3_1.jpg");
+        Assert.Equal(HttpStatusCode.OK, before.Status);
+
+        using (var r = await f.Owner.PostAsJsonAsync(Route(seq, pic), Body((2300, 850, 2700, 1250))))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, r.StatusCode);
+        }
+        await f.WaitReadyAsync(pic);
+
+        var after = await BlurCorrectionInstance.FileAsync(f.Http, pic, "tiled/3_1.jpg");
+        Assert.Equal(HttpStatusCode.OK, after.Status);
+        Assert.NotEqual(before.ETag, after.ETag);
+        var inTile = (2300 - 2160 + 2, 850 - 720 + 2, 2700 - 2160 - 2, 1250 - 720 - 2);
+        var detailBefore = RegionMeasure.Detail(before.Body, inTile);
+        var detailAfter = RegionMeasure.Detail(after.Body, inTile);
+        Assert.True(detailAfter < MaxDetailLeft * detailBefore, $"tile 3_1: detail {detailAfter:F2} after vs {detailBefore:F2} before");
+    }
+
     private static void AssertHidden(string file, Dictionary<string, (HttpStatusCode, string?, byte[] Body)> before,
         Dictionary<string, (HttpStatusCode, string?, byte[] Body)> after, (int, int, int, int) box)
     {
@@ -273,13 +296,22 @@ public sealed class BlurCorrectionTests(BlurCorrectionInstance f) : IClassFixtur
         await OkJsonAsync(await SendJsonAsync(f.Owner, HttpMethod.Patch, $"/api/collections/{seq}/items/{pic}", new { visibility = "anyone" }));
     }
 
+    [Fact]
+    public async Task The_correction_route_is_in_the_openapi_description()
+    {
+        var spec = await f.GetJsonAsync("/api/docs/specs.json");
+        Assert.True(spec.GetProperty("paths").TryGetProperty("/api/collections/{collectionId}/items/{id}/blur_regions", out var path), "blur_regions route missing");
+        Assert.Equal("AddBlurRegions", path.GetProperty("post").GetProperty("operationId").GetString());
+        Assert.True(path.TryGetProperty("get", out _));
+    }
+
     private static Task<JsonElement> ManageJsonAsync(HttpClient client, string path) => JsonAsync(client, path);
 }
 
 public sealed class KeptOriginalCorrectionTests(KeptOriginalCorrectionInstance f) : IClassFixture<KeptOriginalCorrectionInstance>
 {
     [Fact]
-    public async Task With_originals_kept_a_correction_starts_again_from_the_original_which_stays_untouched()
+    public async Task With_originals_kept_a_correction_starts_again_from_the_original_which_stays_untouched_and_re_processing_keeps_the_region()
     {
         var (seq, pic) = await f.PublishAsync(BlurCorrectionInstance.Street);
         var original = await ReadAsync(StorageKeys.Original(pic));
@@ -301,6 +333,20 @@ public sealed class KeptOriginalCorrectionTests(KeptOriginalCorrectionInstance f
         var dy = 53;
         var outside = RegionMeasure.MeanChangeOutside(hdBefore, hdAfter, (box.X1 - dx, box.Y1 - dy, box.X2 + dx, box.Y2 + dy));
         Assert.True(outside < 0.5, $"mean grey change outside the region: {outside:F2}");
+
+        // Processing the picture again from its original (as an admin's re-process would) keeps the region hidden.
+        await using (var cmd = f.Uploads.DataSource.CreateCommand("UPDATE pictures SET status = 'waiting-for-process', hd_key = NULL WHERE id = $1"))
+        {
+            cmd.Parameters.Add(new() { Value = pic });
+            await cmd.ExecuteNonQueryAsync();
+        }
+        await using (var db = f.Uploads.NewDb())
+        {
+            await Persistence.Jobs.JobQueue.EnqueueAsync(db, Domain.Jobs.JobKinds.ProcessPicture, pic, TimeProvider.System, default);
+        }
+        await f.WaitReadyAsync(pic);
+        var reprocessed = await ReadAsync(StorageKeys.Hd(pic));
+        Assert.True(RegionMeasure.Detail(reprocessed, inner) < 0.2 * RegionMeasure.Detail(original, inner), "region came back after re-processing");
     }
 
     private async Task<byte[]> ReadAsync(string key)
