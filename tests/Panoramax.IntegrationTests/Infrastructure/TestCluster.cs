@@ -108,12 +108,19 @@ public static class TestCluster
             var pidText = Path.GetFileName(dir).Split('-')[0];
             if (int.TryParse(pidText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid) && pid != Environment.ProcessId && !IsAlive(pid))
             {
-                // A killed run may leave its cluster (or a server's embedded one) running.
-                foreach (var pg in Directory.EnumerateDirectories(dir, "pg", SearchOption.AllDirectories))
+                try
                 {
-                    await EmbeddedPostgresCluster.StopIfRunningAsync(pg);
+                    // A killed run may leave its cluster (or a server's embedded one) running.
+                    foreach (var pg in Directory.EnumerateDirectories(dir, "pg", SearchOption.AllDirectories))
+                    {
+                        await EmbeddedPostgresCluster.StopIfRunningAsync(pg);
+                    }
+                    TryDelete(dir);
                 }
-                TryDelete(dir);
+                catch (DirectoryNotFoundException)
+                {
+                    // Another test run on this machine cleaned it up first.
+                }
             }
         }
     }
