@@ -9,6 +9,7 @@ using Panoramax.Bench;
 //        dotnet run -c Release --project bench/Panoramax.Bench -- imaging
 //        dotnet run -c Release --project bench/Panoramax.Bench -- pipeline [runs=3]
 //        dotnet run -c Release --project bench/Panoramax.Bench -- upload [files=200] [clients=4]
+//        dotnet run -c Release --project bench/Panoramax.Bench -- cli-upload [files=200] [parallel=4]
 //        dotnet run -c Release --project bench/Panoramax.Bench -- blur-eval [tile=832] [overlap=0.2] [face=0.6] [plate=0.25] ...
 var command = args.Length > 0 ? args[0] : "seed";
 switch (command)
@@ -36,8 +37,10 @@ switch (command)
         return await BlurEval.RunAsync(args);
     case "upload":
         return await UploadBench.RunAsync(ParseInt(args, 1, 200), ParseInt(args, 2, 4));
+    case "cli-upload":
+        return await CliUploadBench.RunAsync(ParseInt(args, 1, 200), ParseInt(args, 2, 4));
     default:
-        Console.Error.WriteLine($"unknown benchmark '{command}'; known: seed, search, imaging, pipeline, blur-eval, tiles, upload");
+        Console.Error.WriteLine($"unknown benchmark '{command}'; known: seed, search, imaging, pipeline, blur-eval, tiles, upload, cli-upload");
         return 2;
 }
 
