@@ -45,6 +45,20 @@ public sealed class GlobalOptions
         Recursive = true,
     };
 
+    /// <summary>How many files a command moves at once (<c>--parallel</c>, <c>-p</c>): 1 to 32, default 4.</summary>
+    public static Option<int> Parallel(string description)
+    {
+        var parallel = new Option<int>("--parallel", "-p") { Description = description, DefaultValueFactory = _ => 4 };
+        parallel.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 1 or > 32)
+            {
+                r.AddError("--parallel must be between 1 and 32");
+            }
+        });
+        return parallel;
+    }
+
     public Uri ResolveInstance(ParseResult parse, CliEnvironment env)
     {
         var text = parse.GetValue(Instance) ?? env.Variable("PANORAMAX_INSTANCE") ?? new ConfigStore(env.ConfigDirectory).Load().DefaultInstance;

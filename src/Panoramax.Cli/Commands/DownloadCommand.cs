@@ -18,7 +18,7 @@ public static class DownloadCommand
         var output = new Option<string?>("--out", "-o") { Description = "Folder to write the pictures into (default: ./COLLECTION_ID)" };
         var quality = new Option<string>("--quality") { Description = "hd: the full pictures; sd: 2048 px wide versions", DefaultValueFactory = _ => "hd" };
         quality.AcceptOnlyFromAmong("hd", "sd");
-        var parallel = new Option<int>("--parallel", "-p") { Description = "Files downloaded at once", DefaultValueFactory = _ => 4 };
+        var parallel = GlobalOptions.Parallel("Files downloaded at once");
 
         var command = new Command("download", "Download every picture of a sequence (resumable)") { collection, output, quality, parallel };
         command.SetAction((parse, ct) => GlobalOptions.GuardAsync(env, async () =>
@@ -57,7 +57,7 @@ public static class DownloadCommand
             var done = 0;
             await ProgressReporter.RunAsync(env, $"Downloading {id}", pictures.Count, async progress =>
             {
-                await Parallel.ForEachAsync(pictures, new ParallelOptions { MaxDegreeOfParallelism = Math.Clamp(parse.GetValue(parallel), 1, 32), CancellationToken = ct },
+                await Parallel.ForEachAsync(pictures, new ParallelOptions { MaxDegreeOfParallelism = parse.GetValue(parallel), CancellationToken = ct },
                     async (p, token) =>
                     {
                         var detail = await FetchAsync(client, p.Url, Path.Combine(dir, p.Name), token);

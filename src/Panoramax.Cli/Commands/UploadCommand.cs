@@ -9,14 +9,7 @@ public static class UploadCommand
     public static Command Create(GlobalOptions globals, CliEnvironment env)
     {
         var path = new Argument<string>("PATH") { Description = "Folder of pictures (its sub-folders too: one upload set per folder)" };
-        var parallel = new Option<int>("--parallel", "-p") { Description = "Files sent at once", DefaultValueFactory = _ => 4 };
-        parallel.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() is < 1 or > 32)
-            {
-                r.AddError("--parallel must be between 1 and 32");
-            }
-        });
+        var parallel = GlobalOptions.Parallel("Files sent at once");
         var title = new Option<string?>("--title") { Description = "Title of the upload set (default: the folder's name)" };
         var visibility = new Option<string?>("--visibility") { Description = "Who may see the pictures (default: your account's setting)" };
         visibility.AcceptOnlyFromAmong("anyone", "owner-only", "logged-only");
