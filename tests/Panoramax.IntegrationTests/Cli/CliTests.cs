@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -97,6 +98,59 @@ public sealed partial class CliTests(NoBlurInstance instance) : IClassFixture<No
         Assert.Contains($"Upload set {setId}", status.Out, StringComparison.Ordinal);
         Assert.Contains($"files: {Walk.Length + 1} received, {Walk.Length} accepted, 1 rejected", status.Out, StringComparison.Ordinal);
         Assert.Contains("rejected no_exif.jpg: invalid_metadata (error)", status.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_killed_upload_process_is_resumed_by_a_second_run_that_exits_zero()
+    {
+        var (accountId, user) = await TestAuth.UserAsync(instance, "cli-kill");
+        string[] walk = ["DSCN0010.jpg", "DSCN0012.jpg", "DSCN0021.jpg", "DSCN0025.jpg", "DSCN0027.jpg", "DSCN0029.jpg"];
+        var folder = Folder("killed", Arezzo(walk));
+        string[] upload = ["upload", folder, "--instance", Instance, "--parallel", "1"];
+
+        // The real program (dotnet Panoramax.Cli.dll), its token from the environment, killed after two files.
+        using (var killed = CliProcess(upload, TokenOf(user)))
+        {
+            var uploaded = 0;
+            while (await killed.StandardOutput.ReadLineAsync() is { } line)
+            {
+                if (line.EndsWith(": uploaded", StringComparison.Ordinal) && ++uploaded == 2)
+                {
+                    killed.Kill(entireProcessTree: true);
+                    break;
+                }
+            }
+            await killed.WaitForExitAsync();
+            Assert.Equal(2, uploaded);
+        }
+
+        using var rerun = CliProcess(upload, TokenOf(user));
+        var errors = rerun.StandardError.ReadToEndAsync();
+        var output = await rerun.StandardOutput.ReadToEndAsync();
+        await rerun.WaitForExitAsync();
+        Assert.True(rerun.ExitCode == ExitCodes.Ok, $"exit {rerun.ExitCode}\n{output}\n{await errors}");
+        Assert.Contains("continuing upload set", output, StringComparison.Ordinal);
+        Assert.True(CliRunner.Count(output, ": already uploaded") >= 2, output);
+        var (scope, db) = instance.OpenDb();
+        await using (scope)
+        {
+            var pictures = await db.Pictures.Where(p => p.AccountId == accountId && p.DeletedAt == null).Select(p => p.OriginalFileName).ToListAsync();
+            Assert.Equal(walk.Order(), pictures.Order());
+        }
+    }
+
+    private Process CliProcess(string[] args, string token)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Panoramax.Cli.dll"));
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        psi.Environment["PANORAMAX_TOKEN"] = token;
+        psi.Environment["XDG_CONFIG_HOME"] = ConfigDir;
+        psi.Environment.Remove("PANORAMAX_INSTANCE");
+        return Process.Start(psi)!;
     }
 
     [Fact]
