@@ -12,6 +12,7 @@ using Panoramax.Bench;
 //        dotnet run -c Release --project bench/Panoramax.Bench -- federation [pictures=100000] [changes=50]
 //        dotnet run -c Release --project bench/Panoramax.Bench -- upload [files=200] [clients=4]
 //        dotnet run -c Release --project bench/Panoramax.Bench -- export [pictures=1000]
+//        dotnet run -c Release --project bench/Panoramax.Bench -- cli-upload [files=200] [parallel=4]
 //        dotnet run -c Release --project bench/Panoramax.Bench -- blur-eval [tile=832] [overlap=0.2] [face=0.6] [plate=0.25] ...
 var command = args.Length > 0 ? args[0] : "seed";
 switch (command)
@@ -48,8 +49,10 @@ switch (command)
     case "export-one":
         // Internal: the export job alone in a fresh process, for the peak-RSS measurement.
         return await ExportBench.RunOneAsync(args[1], args[2], Guid.Parse(args[3]), args[4]);
+    case "cli-upload":
+        return await CliUploadBench.RunAsync(ParseInt(args, 1, 200), ParseInt(args, 2, 4));
     default:
-        Console.Error.WriteLine($"unknown benchmark '{command}'; known: seed, search, imaging, pipeline, pipeline-e2e, federation, blur-eval, tiles, upload, export");
+        Console.Error.WriteLine($"unknown benchmark '{command}'; known: seed, search, imaging, pipeline, pipeline-e2e, federation, blur-eval, tiles, upload, export, cli-upload");
         return 2;
 }
 

@@ -173,6 +173,11 @@ public static class UploadSetJson
         {
             o["content_md5"] = md5;
         }
+        // Not in GeoVisio's shape (it lists MD5 only): lets the CLI tell which files a set already holds by SHA-256.
+        if (f.ContentSha256 is { Length: > 0 } sha)
+        {
+            o["content_sha256"] = Convert.ToHexStringLower(sha);
+        }
         o["inserted_at"] = StacTime.Utc(f.InsertedAt);
         o["file_type"] = "picture";
         o["size"] = f.Size;

@@ -115,6 +115,7 @@ public sealed class UploadOutcomeTests(AnonymousUploadInstance instance) : IClas
 #pragma warning disable CA5351 // the API's checksum, not security
         Assert.Equal(Convert.ToHexStringLower(MD5.HashData(bytes)), body.GetProperty("content_md5").GetString());
 #pragma warning restore CA5351
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), body.GetProperty("content_sha256").GetString());
         Assert.Equal(bytes.Length, body.GetProperty("size").GetInt64());
         Assert.Equal("picture", body.GetProperty("file_type").GetString());
         var pictureId = body.GetProperty("picture_id").GetGuid();

@@ -1,0 +1,3 @@
+using Panoramax.Cli;
+
+return await CliApp.RunAsync(args, CliEnvironment.FromProcess(), CancellationToken.None);
