@@ -21,62 +21,100 @@ public sealed class ChangeApplier(NpgsqlDataSource db, TimeProvider clock, ILogg
 {
     public async Task<ApplyResult> ApplyAsync(Guid peer, Guid origin, IReadOnlyList<ChangeLogEntry> entries, long peerMaxSeq, CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        // Two peers may relay the same origin at once: one applier per origin at a time, then re-read where it stands.
-        long current;
-        await using (var cmd = new NpgsqlCommand("SELECT last_seq FROM instances WHERE id = @o AND NOT is_self FOR UPDATE", conn, tx))
+        await using var session = await BeginAsync(origin, ct);
+        var result = await session.ApplyAsync(entries, ct);
+        await session.CommitAsync(peer, peerMaxSeq, ct);
+        return result;
+    }
+
+    /// <summary>
+    /// Opens one transaction for <paramref name="origin"/> (locking its row: one applier per origin at a time) in which
+    /// several batches may be applied before <see cref="ApplySession.CommitAsync"/>: the legacy harvester applies a whole
+    /// collection, page by page, all or nothing.
+    /// </summary>
+    public async Task<ApplySession> BeginAsync(Guid origin, CancellationToken ct)
+    {
+        var conn = await db.OpenConnectionAsync(ct);
+        NpgsqlTransaction? tx = null;
+        try
         {
+            tx = await conn.BeginTransactionAsync(ct);
+            // Two peers may relay the same origin at once: one applier per origin at a time, then re-read where it stands.
+            await using var cmd = new NpgsqlCommand("SELECT last_seq FROM instances WHERE id = @o AND NOT is_self FOR UPDATE", conn, tx);
             cmd.Parameters.AddWithValue("o", origin);
-            current = await cmd.ExecuteScalarAsync(ct) is long l ? l : throw new InvalidOperationException($"Origin {origin} is not known here.");
+            var current = await cmd.ExecuteScalarAsync(ct) is long l ? l : throw new InvalidOperationException($"Origin {origin} is not known here.");
+            return new ApplySession(this, conn, tx, origin, current, clock.GetUtcNow());
         }
+        catch
+        {
+            if (tx is not null)
+            {
+                await tx.DisposeAsync();
+            }
+            await conn.DisposeAsync();
+            throw;
+        }
+    }
+
+    internal async Task<ApplyResult> ApplyBatchAsync(ApplySession s, IReadOnlyList<ChangeLogEntry> entries, CancellationToken ct)
+    {
         int applied = 0, skipped = 0, rejected = 0;
-        var touchedSequences = new HashSet<Guid>();
         foreach (var e in entries)
         {
-            if (e.Seq <= current)
+            if (e.Seq <= s.Seq)
             {
                 skipped++;
                 continue;
             }
-            if (e.Seq != current + 1)
+            if (e.Seq != s.Seq + 1)
             {
                 // Only possible if another applier took a different path through the chain; stop, the next pull resumes.
                 break;
             }
-            var ok = await ApplyEntityAsync(conn, tx, e, now, touchedSequences, ct);
+            var ok = await ApplyEntityAsync(s.Connection, s.Transaction, e, s.Now, s.TouchedSequences, ct);
             if (!ok)
             {
                 rejected++;
-                logger.LogWarning("Refused entry {Origin}/{Seq}: {Kind} {Entity} belongs to another origin", origin, e.Seq, e.EntityKind, e.EntityId);
+                logger.LogWarning("Refused entry {Origin}/{Seq}: {Kind} {Entity} belongs to another origin", s.Origin, e.Seq, e.EntityKind, e.EntityId);
             }
-            await InsertEntryAsync(conn, tx, e, now, ct);
-            current = e.Seq;
+            await InsertEntryAsync(s.Connection, s.Transaction, e, s.Now, ct);
+            s.Seq = e.Seq;
             applied++;
         }
-        foreach (var seq in touchedSequences)
+        return new ApplyResult(applied, skipped, rejected, s.Seq);
+    }
+
+    internal static async Task CommitAsync(ApplySession s, Guid? peer, long peerMaxSeq, CancellationToken ct)
+    {
+        var (conn, tx, now) = (s.Connection, s.Transaction, s.Now);
+        foreach (var seq in s.TouchedSequences)
         {
             await SequenceAggregates.RefreshAsync(conn, tx, seq, now, ct, bumpVersion: false);
         }
-        await using (var cmd = new NpgsqlCommand("""
-            UPDATE instances SET last_seq = @seq, updated_at = @now WHERE id = @o;
-            INSERT INTO peer_cursors (peer_id, origin_id, seq, peer_max_seq, caught_up_at, updated_at)
-            VALUES (@peer, @o, @seq, @pmax, @now, @now)
-            ON CONFLICT (peer_id, origin_id) DO UPDATE SET seq = excluded.seq, peer_max_seq = greatest(peer_cursors.peer_max_seq, excluded.peer_max_seq),
-                caught_up_at = CASE WHEN excluded.seq >= greatest(peer_cursors.peer_max_seq, excluded.peer_max_seq) THEN excluded.caught_up_at ELSE peer_cursors.caught_up_at END,
-                updated_at = excluded.updated_at
-            """, conn, tx))
+        await using (var cmd = new NpgsqlCommand("UPDATE instances SET last_seq = @seq, updated_at = @now WHERE id = @o", conn, tx))
         {
-            cmd.Parameters.AddWithValue("seq", current);
+            cmd.Parameters.AddWithValue("seq", s.Seq);
             cmd.Parameters.AddWithValue("now", now);
-            cmd.Parameters.AddWithValue("o", origin);
-            cmd.Parameters.AddWithValue("peer", peer);
+            cmd.Parameters.AddWithValue("o", s.Origin);
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+        if (peer is { } p)
+        {
+            await using var cmd = new NpgsqlCommand("""
+                INSERT INTO peer_cursors (peer_id, origin_id, seq, peer_max_seq, caught_up_at, updated_at)
+                VALUES (@peer, @o, @seq, @pmax, @now, @now)
+                ON CONFLICT (peer_id, origin_id) DO UPDATE SET seq = excluded.seq, peer_max_seq = greatest(peer_cursors.peer_max_seq, excluded.peer_max_seq),
+                    caught_up_at = CASE WHEN excluded.seq >= greatest(peer_cursors.peer_max_seq, excluded.peer_max_seq) THEN excluded.caught_up_at ELSE peer_cursors.caught_up_at END,
+                    updated_at = excluded.updated_at
+                """, conn, tx);
+            cmd.Parameters.AddWithValue("seq", s.Seq);
+            cmd.Parameters.AddWithValue("now", now);
+            cmd.Parameters.AddWithValue("o", s.Origin);
+            cmd.Parameters.AddWithValue("peer", p);
             cmd.Parameters.AddWithValue("pmax", peerMaxSeq);
             await cmd.ExecuteNonQueryAsync(ct);
         }
         await tx.CommitAsync(ct);
-        return new ApplyResult(applied, skipped, rejected, current);
     }
 
     private static async Task InsertEntryAsync(NpgsqlConnection conn, NpgsqlTransaction tx, ChangeLogEntry e, DateTimeOffset now, CancellationToken ct)
@@ -180,7 +218,7 @@ public sealed class ChangeApplier(NpgsqlDataSource db, TimeProvider clock, ILogg
                     return id == e.EntityId && await EnsureAccountAsync(conn, tx, e.OriginInstanceId, id, name, now, ct);
             }
         }
-        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or FormatException or InvalidOperationException or IndexOutOfRangeException or ArgumentException)
+        catch (Exception ex) when (StacPayload.IsUnreadable(ex))
         {
             // Signed by its origin but not something we can read: keep the entry (the chain goes on), skip the record.
             logger.LogWarning(ex, "Entry {Origin}/{Seq} has a payload we cannot read; record skipped", e.OriginInstanceId, e.Seq);
@@ -334,5 +372,46 @@ public sealed class ChangeApplier(NpgsqlDataSource db, TimeProvider clock, ILogg
         await cmd.ExecuteNonQueryAsync(ct);
         touched.Add(p.SequenceId);
         return true;
+    }
+}
+
+/// <summary>
+/// One open apply transaction of one origin (see <see cref="ChangeApplier.BeginAsync"/>). Disposing it without
+/// <see cref="CommitAsync"/> rolls everything back.
+/// </summary>
+public sealed class ApplySession : IAsyncDisposable
+{
+    private readonly ChangeApplier _applier;
+
+    internal ApplySession(ChangeApplier applier, NpgsqlConnection connection, NpgsqlTransaction transaction, Guid origin, long seq, DateTimeOffset now)
+    {
+        _applier = applier;
+        Connection = connection;
+        Transaction = transaction;
+        Origin = origin;
+        Seq = seq;
+        Now = now;
+    }
+
+    /// <summary>The session's connection, for reads and writes that must commit or roll back with the applied entries.</summary>
+    public NpgsqlConnection Connection { get; }
+    public NpgsqlTransaction Transaction { get; }
+    public Guid Origin { get; }
+    /// <summary>Highest seq of the origin applied so far (in this transaction included); the next entry must be this + 1.</summary>
+    public long Seq { get; internal set; }
+    /// <summary>The time stamped on everything this session writes.</summary>
+    public DateTimeOffset Now { get; }
+    internal HashSet<Guid> TouchedSequences { get; } = [];
+
+    /// <summary>Applies entries numbered from <see cref="Seq"/> + 1, with the same rules as a peer's batch.</summary>
+    public Task<ApplyResult> ApplyAsync(IReadOnlyList<ChangeLogEntry> entries, CancellationToken ct) => _applier.ApplyBatchAsync(this, entries, ct);
+
+    /// <summary>Refreshes the touched sequences, moves the origin's position (and the peer's cursor when given) and commits.</summary>
+    public Task CommitAsync(Guid? peer, long peerMaxSeq, CancellationToken ct) => ChangeApplier.CommitAsync(this, peer, peerMaxSeq, ct);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Transaction.DisposeAsync();
+        await Connection.DisposeAsync();
     }
 }
