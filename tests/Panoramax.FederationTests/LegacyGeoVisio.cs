@@ -28,7 +28,8 @@ public sealed record LegacyCollection(Guid Id, string Title, DateTimeOffset Upda
 /// </summary>
 public sealed class LegacyGeoVisio(WireMockServer server, string prefix)
 {
-    public static readonly Guid Account = Guid.Parse("5a1e0c1d-0000-4000-8000-00000000cafe");
+    /// <summary>The account that uploaded everything there (account ids are global: one per instance).</summary>
+    public Guid Account { get; } = new(SHA256.HashData(Encoding.UTF8.GetBytes($"account of {prefix}")).AsSpan(0, 16));
 
     /// <summary>Root URL of the instance (what Panoramax:Aggregator:Sources:n:Url is set to).</summary>
     public string Url { get; } = $"{server.Url}/{prefix}";
@@ -158,7 +159,7 @@ public sealed class LegacyGeoVisio(WireMockServer server, string prefix)
         };
     }
 
-    private static JsonArray Providers() =>
+    private JsonArray Providers() =>
         new(new JsonObject { ["name"] = "legacy-walker", ["roles"] = new JsonArray("producer"), ["id"] = Account.ToString() });
 
     private static JsonObject Asset(string href, string role) => new() { ["href"] = href, ["type"] = "image/jpeg", ["roles"] = new JsonArray(role) };

@@ -161,6 +161,8 @@ public sealed class LegacyHarvester(
 
         await using var session = await applier.BeginAsync(run.Source, ct);
         await AppendAsync(session, [new(EntityKind.Sequence, id, ChangeOp.Upsert, version, raw)], ct);
+        // Ranks move when pictures are removed or reordered there; the rewritten pictures take theirs again below.
+        await ParkRanksAsync(session, id, ct);
         var seen = new HashSet<Guid>();
         var pictures = 0;
         var visited = new HashSet<Uri>();
@@ -205,6 +207,7 @@ public sealed class LegacyHarvester(
         var gone = (await LivePicturesAsync(session, id, ct)).Where(p => !seen.Contains(p.Id))
             .Select(p => new Change(EntityKind.Picture, p.Id, ChangeOp.Tombstone, p.Version, null)).ToList();
         pictures += await AppendAsync(session, gone, ct);
+        await UnparkRanksAsync(session, id, ct);
         await SaveCursorAsync(session.Connection, session.Transaction, run, run.After(id, updated), session.Now, ct);
         await session.CommitAsync(null, 0, ct);
         run.Collections++;
@@ -289,7 +292,40 @@ public sealed class LegacyHarvester(
             });
         }
         var result = await session.ApplyAsync(entries, ct);
+        if (result.Rejected > 0)
+        {
+            // The applier refuses records (or their account) held here with another origin: the collection is not applied.
+            throw new InvalidLegacyDataException(
+                $"{result.Rejected} of {changes.Count} records from {changes[0].Kind} {changes[0].EntityId} on are held here with another origin (they or their account)");
+        }
         return result.Applied;
+    }
+
+    /// <summary>
+    /// Gives the collection's live pictures negative ranks, so that the new ranks the source lists can be written in any
+    /// order without tripping over the unique (sequence, rank) of a picture not rewritten yet.
+    /// </summary>
+    private static async Task ParkRanksAsync(ApplySession session, Guid sequence, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("""
+            UPDATE pictures SET rank = -rank WHERE sequence_id = @s AND origin_instance_id = @o AND deleted_at IS NULL AND rank > 0
+            """, session.Connection, session.Transaction);
+        cmd.Parameters.AddWithValue("s", sequence);
+        cmd.Parameters.AddWithValue("o", session.Origin);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Pictures listed but not rewritten (their own version was already newer) get their rank back when it is free.</summary>
+    private static async Task UnparkRanksAsync(ApplySession session, Guid sequence, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("""
+            UPDATE pictures p SET rank = -p.rank
+            WHERE p.sequence_id = @s AND p.origin_instance_id = @o AND p.deleted_at IS NULL AND p.rank < 0
+              AND NOT EXISTS (SELECT 1 FROM pictures q WHERE q.sequence_id = @s AND q.deleted_at IS NULL AND q.rank = -p.rank)
+            """, session.Connection, session.Transaction);
+        cmd.Parameters.AddWithValue("s", sequence);
+        cmd.Parameters.AddWithValue("o", session.Origin);
+        await cmd.ExecuteNonQueryAsync(ct);
     }
 
     private async Task<(Guid Origin, long Version, bool Deleted)?> SequenceAsync(Guid id, CancellationToken ct)
