@@ -10,7 +10,7 @@ using WireMock.Server;
 namespace Panoramax.FederationTests;
 
 /// <summary>
-/// An aggregator (role <c>aggregator</c>) peered with a real instance and harvesting four fake legacy GeoVisio
+/// An aggregator (role <c>aggregator</c>) peered with a real instance and harvesting five fake legacy GeoVisio
 /// instances (one per scenario, so their states and circuit breakers do not mix).
 /// </summary>
 public sealed class AggregatorNetwork : IAsyncLifetime
@@ -22,6 +22,7 @@ public sealed class AggregatorNetwork : IAsyncLifetime
     public LegacyGeoVisio Deletions { get; }
     public LegacyGeoVisio Failing { get; }
     public LegacyGeoVisio Malformed { get; }
+    public LegacyGeoVisio Clashing { get; }
 
     public AggregatorNetwork()
     {
@@ -29,7 +30,8 @@ public sealed class AggregatorNetwork : IAsyncLifetime
         Deletions = new(LegacyServer, "deletions");
         Failing = new(LegacyServer, "failing");
         Malformed = new(LegacyServer, "malformed");
-        var sources = new[] { ("legacy-walks", Walks), ("legacy-deletions", Deletions), ("legacy-failing", Failing), ("legacy-malformed", Malformed) };
+        Clashing = new(LegacyServer, "clashing");
+        var sources = new[] { ("legacy-walks", Walks), ("legacy-deletions", Deletions), ("legacy-failing", Failing), ("legacy-malformed", Malformed), ("legacy-clashing", Clashing) };
         Aggregator = new("aggregator",
         [
             new("Panoramax:Role", "aggregator"),
@@ -50,7 +52,7 @@ public sealed class AggregatorNetwork : IAsyncLifetime
         await Network.ConnectAsync(Aggregator, Alpha);
         // Let the start-up harvests end before the tests serve anything.
         var scheduler = Aggregator.Services.GetRequiredService<LegacyHarvestScheduler>();
-        await Network.WaitUntilAsync(async () => (await scheduler.ListAsync(CancellationToken.None)).Count(s => s.LastRunAt is not null) == 4, "the start-up harvests");
+        await Network.WaitUntilAsync(async () => (await scheduler.ListAsync(CancellationToken.None)).Count(s => s.LastRunAt is not null) == 5, "the start-up harvests");
     }
 
     public async Task DisposeAsync()
@@ -217,6 +219,25 @@ public sealed class AggregatorTests(AggregatorNetwork net) : IClassFixture<Aggre
         Assert.Equal(2, (await _agg.SearchIdsAsync(Ids(good, garbage))).Count);
     }
 
+    [Fact]
+    public async Task A_collection_whose_account_id_is_held_by_another_origin_is_refused_whole()
+    {
+        // The aggregator's own admin account: a legacy source claiming that id must not write anything under it.
+        var admin = await _agg.ScalarAsync<Guid>("SELECT id FROM accounts WHERE name = 'admin'");
+        var impostor = LegacyCollection.Walk("Impostor walk", 2.3400, 48.8500, Day.AddHours(3), 3) with { Account = admin };
+        var honest = LegacyCollection.Walk("Honest walk", 2.3410, 48.8510, Day.AddHours(4), 1);
+        net.Clashing.ServeCollections([[impostor, honest]]);
+
+        var outcome = await net.HarvestAsync(net.Clashing);
+
+        Assert.Equal(1, outcome.Rejected);
+        Assert.Contains("another origin", outcome.Error, StringComparison.Ordinal);
+        Assert.Equal(0L, await _agg.ScalarAsync<long>("SELECT count(*) FROM sequences WHERE id = @id", ("id", impostor.Id)));
+        Assert.Equal(0L, await _agg.ScalarAsync<long>("SELECT count(*) FROM pictures WHERE id = ANY(@ids)", ("ids", Ids(impostor).ToArray())));
+        Assert.Single(await _agg.SearchIdsAsync(Ids(honest)));
+        Assert.Equal(Guid.Empty, await _agg.ScalarAsync<Guid>("SELECT origin_instance_id FROM accounts WHERE id = @id AND origin_instance_id <> (SELECT id FROM instances WHERE is_self)", ("id", admin)));
+    }
+
     [Theory]
     [InlineData("POST", "/api/upload_sets")]
     [InlineData("PATCH", "/api/upload_sets/6a4c1f7e-3c2d-4b8e-9f10-2b3c4d5e6f70")]
@@ -267,7 +288,7 @@ public sealed class AggregatorTests(AggregatorNetwork net) : IClassFixture<Aggre
         }
         using var admin = await TestAuth.AdminAsync(_agg);
         var sources = JsonDocument.Parse(await admin.GetStringAsync("/api/admin/sources")).RootElement.GetProperty("sources");
-        Assert.Equal(new[] { "legacy-deletions", "legacy-failing", "legacy-malformed", "legacy-walks" },
+        Assert.Equal(new[] { "legacy-clashing", "legacy-deletions", "legacy-failing", "legacy-malformed", "legacy-walks" },
             sources.EnumerateArray().Select(s => s.GetProperty("Name").GetString()!).Order(StringComparer.Ordinal).ToArray());
         using var harvest = await admin.PostAsync($"/api/admin/sources/{AggregatorNetwork.SourceId(net.Walks)}/harvest", null);
         Assert.Equal(HttpStatusCode.Accepted, harvest.StatusCode);

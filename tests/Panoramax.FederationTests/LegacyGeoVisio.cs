@@ -12,8 +12,8 @@ namespace Panoramax.FederationTests;
 /// <summary>A picture of a fake legacy collection.</summary>
 public sealed record LegacyPicture(Guid Id, double Lon, double Lat, DateTimeOffset CapturedAt);
 
-/// <summary>A collection of a fake legacy GeoVisio instance, as its API shows it.</summary>
-public sealed record LegacyCollection(Guid Id, string Title, DateTimeOffset Updated, IReadOnlyList<LegacyPicture> Pictures)
+/// <summary>A collection of a fake legacy GeoVisio instance, as its API shows it; <see cref="Account"/> overrides the instance's uploader.</summary>
+public sealed record LegacyCollection(Guid Id, string Title, DateTimeOffset Updated, IReadOnlyList<LegacyPicture> Pictures, Guid? Account = null)
 {
     public static LegacyCollection Walk(string title, double lon, double lat, DateTimeOffset updated, int count) =>
         new(Guid.NewGuid(), title, updated,
@@ -99,7 +99,7 @@ public sealed class LegacyGeoVisio(WireMockServer server, string prefix)
         ["license"] = "etalab-2.0",
         ["created"] = Iso(c.Updated.AddDays(-1)),
         ["updated"] = Iso(c.Updated),
-        ["providers"] = Providers(),
+        ["providers"] = Providers(c),
         ["extent"] = new JsonObject
         {
             ["spatial"] = new JsonObject { ["bbox"] = new JsonArray(new JsonArray(c.Pictures.Min(p => p.Lon), c.Pictures.Min(p => p.Lat), c.Pictures.Max(p => p.Lon), c.Pictures.Max(p => p.Lat))) },
@@ -123,7 +123,7 @@ public sealed class LegacyGeoVisio(WireMockServer server, string prefix)
             ["collection"] = c.Id.ToString(),
             ["geometry"] = new JsonObject { ["type"] = "Point", ["coordinates"] = new JsonArray(p.Lon, p.Lat) },
             ["bbox"] = new JsonArray(p.Lon, p.Lat, p.Lon, p.Lat),
-            ["providers"] = Providers(),
+            ["providers"] = Providers(c),
             ["properties"] = new JsonObject
             {
                 ["datetime"] = Iso(p.CapturedAt),
@@ -159,8 +159,8 @@ public sealed class LegacyGeoVisio(WireMockServer server, string prefix)
         };
     }
 
-    private JsonArray Providers() =>
-        new(new JsonObject { ["name"] = "legacy-walker", ["roles"] = new JsonArray("producer"), ["id"] = Account.ToString() });
+    private JsonArray Providers(LegacyCollection c) =>
+        new(new JsonObject { ["name"] = "legacy-walker", ["roles"] = new JsonArray("producer"), ["id"] = (c.Account ?? Account).ToString() });
 
     private static JsonObject Asset(string href, string role) => new() { ["href"] = href, ["type"] = "image/jpeg", ["roles"] = new JsonArray(role) };
 
