@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using System.Web;
 using Microsoft.Extensions.DependencyInjection;
 using Panoramax.Federation.Legacy;
 using Panoramax.IntegrationTests.Infrastructure;
@@ -109,6 +110,19 @@ public sealed class AggregatorTests(AggregatorNetwork net) : IClassFixture<Aggre
         var source = AggregatorNetwork.SourceId(net.Walks);
         Assert.Equal(source, await _agg.ScalarAsync<Guid>("SELECT origin_instance_id FROM pictures WHERE id = @id", ("id", WalkOne.Pictures[0].Id)));
         Assert.Equal("legacy-walks", await _agg.ScalarAsync<string>("SELECT name FROM instances WHERE id = @id AND public_key IS NULL AND NOT is_peer", ("id", source)));
+
+        // The source is asked what the meta-catalogue asks (API doc §12), from the stored cursor.
+        var firstPages = net.LegacyServer.LogEntries.Select(e => new Uri(e.RequestMessage.AbsoluteUrl))
+            .Where(u => u.AbsolutePath == "/walks/api/collections" && !u.Query.Contains("page=", StringComparison.Ordinal))
+            .Select(u => HttpUtility.ParseQueryString(u.Query)).ToList();
+        Assert.NotEmpty(firstPages);
+        Assert.All(firstPages, q =>
+        {
+            Assert.StartsWith("status IN ('deleted','ready') AND updated >= '", q["filter"], StringComparison.Ordinal);
+            Assert.Equal("+updated", q["sortby"]);
+            Assert.Equal("100", q["limit"]);
+        });
+        Assert.Equal(WalkTwo.Updated.UtcDateTime, await _agg.ScalarAsync<DateTime>("SELECT cursor_updated FROM legacy_sources WHERE instance_id = @id", ("id", source)));
     }
 
     [Fact]
@@ -208,6 +222,9 @@ public sealed class AggregatorTests(AggregatorNetwork net) : IClassFixture<Aggre
         Assert.Equal(1, outcome.Collections);
         Assert.Equal(1, outcome.Rejected);
         Assert.Contains("valid JSON", outcome.Error, StringComparison.Ordinal);
+        // The run stopped at the garbage: the stored cursor is the last collection applied, so the next run starts there.
+        Assert.Equal(good.Updated.UtcDateTime, await _agg.ScalarAsync<DateTime>("SELECT cursor_updated FROM legacy_sources WHERE instance_id = @id",
+            ("id", AggregatorNetwork.SourceId(net.Malformed))));
         Assert.Single(await _agg.SearchIdsAsync(Ids(good, noGeometry, garbage)));
         Assert.Equal(0L, await _agg.ScalarAsync<long>("SELECT count(*) FROM sequences WHERE id = ANY(@ids)", ("ids", new[] { noGeometry.Id, garbage.Id })));
         Assert.Equal(0L, await _agg.ScalarAsync<long>("SELECT count(*) FROM pictures WHERE id = ANY(@ids)", ("ids", Ids(noGeometry, garbage).ToArray())));
