@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Panoramax.Federation.Feed;
+using Panoramax.Federation.Legacy;
 using Panoramax.Federation.Peers;
 using Panoramax.Federation.Sync;
 using Quartz;
@@ -11,7 +12,8 @@ namespace Panoramax.Federation;
 public static class FederationServiceCollectionExtensions
 {
     /// <summary>
-    /// Federation services: the sealer, the gRPC service, the sync engine (Quartz), pokes and peer administration.
+    /// Federation services: the sealer, the gRPC service, the sync engine (Quartz), pokes, peer administration and the
+    /// harvester of legacy GeoVisio instances.
     /// The host supplies <see cref="IPayloadRenderer"/> and <see cref="IFederationHost"/>, and maps the gRPC service.
     /// </summary>
     public static IServiceCollection AddPanoramaxFederation(this IServiceCollection services)
@@ -38,6 +40,16 @@ public static class FederationServiceCollectionExtensions
         services.AddSingleton<ChangeSealer>();
         services.AddHostedService(sp => sp.GetRequiredService<ChangeSealer>());
         services.AddHostedService<PeerPoker>();
+        // Legacy GeoVisio instances harvested over HTTP (Panoramax:Aggregator:Sources), applied through the same applier.
+        services.AddOptions<AggregatorOptions>().BindConfiguration(AggregatorOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.Sources.TrueForAll(s => LegacySourceOptions.IsValidUrl(s.Url) && s.Interval > TimeSpan.Zero),
+                "Panoramax:Aggregator:Sources: every source needs an absolute http(s) Url and a positive Interval")
+            .Validate(o => o.RequestTimeout > TimeSpan.Zero && o.RetryDelay >= TimeSpan.Zero, "Panoramax:Aggregator: RequestTimeout must be positive")
+            .ValidateOnStart();
+        services.AddSingleton<LegacySourceClient>();
+        services.AddSingleton<LegacyHarvester>();
+        services.AddSingleton<LegacyHarvestScheduler>();
+        services.AddHostedService(sp => sp.GetRequiredService<LegacyHarvestScheduler>());
         return services;
     }
 }

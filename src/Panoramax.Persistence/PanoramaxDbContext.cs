@@ -28,6 +28,7 @@ public sealed class PanoramaxDbContext(DbContextOptions<PanoramaxDbContext> opti
     public DbSet<ChangeLogEntry> ChangeLog => Set<ChangeLogEntry>();
     public DbSet<BackgroundJob> Jobs => Set<BackgroundJob>();
     public DbSet<PeerCursor> PeerCursors => Set<PeerCursor>();
+    public DbSet<LegacySource> LegacySources => Set<LegacySource>();
     public DbSet<ModerationAction> ModerationActions => Set<ModerationAction>();
     public DbSet<ExcludedArea> ExcludedAreas => Set<ExcludedArea>();
     public DbSet<AccountExport> AccountExports => Set<AccountExport>();

@@ -11,7 +11,7 @@ using Panoramax.Server.Federation;
 namespace Panoramax.FederationTests;
 
 /// <summary>A real instance (own database, own HTTP and gRPC ports) that takes part in a test network.</summary>
-public sealed class FederatedInstance(string name) : TestInstance
+public sealed class FederatedInstance(string name, IEnumerable<KeyValuePair<string, string>>? extraSettings = null) : TestInstance
 {
     public string Name { get; } = name;
     public Guid Id { get; private set; }
@@ -24,6 +24,7 @@ public sealed class FederatedInstance(string name) : TestInstance
         // Pokes drive propagation; the schedule is only the safety net.
         new("Panoramax:Federation:SyncInterval", "00:00:05"),
         new("Panoramax:Federation:SealInterval", "00:00:01"),
+        .. extraSettings ?? [],
     ];
 
     public override async Task InitializeAsync()

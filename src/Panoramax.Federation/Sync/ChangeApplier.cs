@@ -21,19 +21,47 @@ public sealed class ChangeApplier(NpgsqlDataSource db, TimeProvider clock, ILogg
 {
     public async Task<ApplyResult> ApplyAsync(Guid peer, Guid origin, IReadOnlyList<ChangeLogEntry> entries, long peerMaxSeq, CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        // Two peers may relay the same origin at once: one applier per origin at a time, then re-read where it stands.
-        long current;
-        await using (var cmd = new NpgsqlCommand("SELECT last_seq FROM instances WHERE id = @o AND NOT is_self FOR UPDATE", conn, tx))
+        await using var session = await BeginAsync(origin, ct);
+        var result = await session.ApplyAsync(entries, ct);
+        await session.CommitAsync(peer, peerMaxSeq, ct);
+        return result;
+    }
+
+    /// <summary>
+    /// Opens one transaction for <paramref name="origin"/> (locking its row: one applier per origin at a time) in which
+    /// several batches may be applied before <see cref="ApplySession.CommitAsync"/>: the legacy harvester applies a whole
+    /// collection, page by page, all or nothing.
+    /// </summary>
+    public async Task<ApplySession> BeginAsync(Guid origin, CancellationToken ct)
+    {
+        var conn = await db.OpenConnectionAsync(ct);
+        NpgsqlTransaction? tx = null;
+        try
         {
+            tx = await conn.BeginTransactionAsync(ct);
+            // Two peers may relay the same origin at once: one applier per origin at a time, then re-read where it stands.
+            await using var cmd = new NpgsqlCommand("SELECT last_seq FROM instances WHERE id = @o AND NOT is_self FOR UPDATE", conn, tx);
             cmd.Parameters.AddWithValue("o", origin);
-            current = await cmd.ExecuteScalarAsync(ct) is long l ? l : throw new InvalidOperationException($"Origin {origin} is not known here.");
+            var current = await cmd.ExecuteScalarAsync(ct) is long l ? l : throw new InvalidOperationException($"Origin {origin} is not known here.");
+            return new ApplySession(this, conn, tx, origin, current, clock.GetUtcNow());
         }
+        catch
+        {
+            if (tx is not null)
+            {
+                await tx.DisposeAsync();
+            }
+            await conn.DisposeAsync();
+            throw;
+        }
+    }
+
+    internal async Task<ApplyResult> ApplyBatchAsync(ApplySession s, IReadOnlyList<ChangeLogEntry> entries, CancellationToken ct)
+    {
         // The contiguous run after the cursor; the rest is skipped (already applied) or left for the next pull (a gap).
         var run = new List<ChangeLogEntry>(entries.Count);
         var skipped = 0;
+        var current = s.Seq;
         foreach (var e in entries)
         {
             if (e.Seq <= current)
@@ -53,20 +81,19 @@ public sealed class ChangeApplier(NpgsqlDataSource db, TimeProvider clock, ILogg
         // Each payload is parsed once, then everything the decisions need is read in one round trip, and the writes
         // go out in batches: the per-entry round trips were nearly all of the cost of a copy.
         var parsed = run.Select(Parse).ToList();
-        var state = await BatchState.LoadAsync(conn, tx, run, parsed, ct);
+        var state = await BatchState.LoadAsync(s.Connection, s.Transaction, run, parsed, ct);
 
-        await using var writes = new BatchWriter(conn, tx);
+        await using var writes = new BatchWriter(s.Connection, s.Transaction);
         int applied = 0, rejected = 0;
-        var touchedSequences = new HashSet<Guid>();
-        for (var i = 0; i < run.Count; i++)
+                for (var i = 0; i < run.Count; i++)
         {
             var e = run[i];
-            if (!Decide(e, parsed[i], state, writes, now, touchedSequences))
+            if (!Decide(e, parsed[i], state, writes, s.Now, s.TouchedSequences))
             {
                 rejected++;
-                logger.LogWarning("Refused entry {Origin}/{Seq}: {Kind} {Entity} belongs to another origin", origin, e.Seq, e.EntityKind, e.EntityId);
+                logger.LogWarning("Refused entry {Origin}/{Seq}: {Kind} {Entity} belongs to another origin", s.Origin, e.Seq, e.EntityKind, e.EntityId);
             }
-            writes.Add(InsertEntryCommand(e, now));
+            writes.Add(InsertEntryCommand(e, s.Now));
             if (e.Op == ChangeOp.Tombstone)
             {
                 state.RecordTombstone(e.EntityKind, e.EntityId, e.EntityVersion);
@@ -75,29 +102,41 @@ public sealed class ChangeApplier(NpgsqlDataSource db, TimeProvider clock, ILogg
             await writes.FlushIfFullAsync(ct);
         }
         await writes.FlushAsync(ct);
-        foreach (var seq in touchedSequences)
+        s.Seq = current;
+        return new ApplyResult(applied, skipped, rejected, current);
+    }
+
+    internal static async Task CommitAsync(ApplySession s, Guid? peer, long peerMaxSeq, CancellationToken ct)
+    {
+        var (conn, tx, now) = (s.Connection, s.Transaction, s.Now);
+        foreach (var seq in s.TouchedSequences)
         {
             await SequenceAggregates.RefreshAsync(conn, tx, seq, now, ct, bumpVersion: false);
         }
-
-        await using (var cmd = new NpgsqlCommand("""
-            UPDATE instances SET last_seq = @seq, updated_at = @now WHERE id = @o;
-            INSERT INTO peer_cursors (peer_id, origin_id, seq, peer_max_seq, caught_up_at, updated_at)
-            VALUES (@peer, @o, @seq, @pmax, @now, @now)
-            ON CONFLICT (peer_id, origin_id) DO UPDATE SET seq = excluded.seq, peer_max_seq = greatest(peer_cursors.peer_max_seq, excluded.peer_max_seq),
-                caught_up_at = CASE WHEN excluded.seq >= greatest(peer_cursors.peer_max_seq, excluded.peer_max_seq) THEN excluded.caught_up_at ELSE peer_cursors.caught_up_at END,
-                updated_at = excluded.updated_at
-            """, conn, tx))
+        await using (var cmd = new NpgsqlCommand("UPDATE instances SET last_seq = @seq, updated_at = @now WHERE id = @o", conn, tx))
         {
-            cmd.Parameters.AddWithValue("seq", current);
+            cmd.Parameters.AddWithValue("seq", s.Seq);
             cmd.Parameters.AddWithValue("now", now);
-            cmd.Parameters.AddWithValue("o", origin);
-            cmd.Parameters.AddWithValue("peer", peer);
+            cmd.Parameters.AddWithValue("o", s.Origin);
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+        if (peer is { } p)
+        {
+            await using var cmd = new NpgsqlCommand("""
+                INSERT INTO peer_cursors (peer_id, origin_id, seq, peer_max_seq, caught_up_at, updated_at)
+                VALUES (@peer, @o, @seq, @pmax, @now, @now)
+                ON CONFLICT (peer_id, origin_id) DO UPDATE SET seq = excluded.seq, peer_max_seq = greatest(peer_cursors.peer_max_seq, excluded.peer_max_seq),
+                    caught_up_at = CASE WHEN excluded.seq >= greatest(peer_cursors.peer_max_seq, excluded.peer_max_seq) THEN excluded.caught_up_at ELSE peer_cursors.caught_up_at END,
+                    updated_at = excluded.updated_at
+                """, conn, tx);
+            cmd.Parameters.AddWithValue("seq", s.Seq);
+            cmd.Parameters.AddWithValue("now", now);
+            cmd.Parameters.AddWithValue("o", s.Origin);
+            cmd.Parameters.AddWithValue("peer", p);
             cmd.Parameters.AddWithValue("pmax", peerMaxSeq);
             await cmd.ExecuteNonQueryAsync(ct);
         }
         await tx.CommitAsync(ct);
-        return new ApplyResult(applied, skipped, rejected, current);
     }
 
     private static NpgsqlBatchCommand InsertEntryCommand(ChangeLogEntry e, DateTimeOffset now)
@@ -141,7 +180,7 @@ public sealed class ChangeApplier(NpgsqlDataSource db, TimeProvider clock, ILogg
                 _ => StacPayload.ReadAccount(e.Payload!),
             };
         }
-        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or FormatException or InvalidOperationException or IndexOutOfRangeException or ArgumentException)
+        catch (Exception ex) when (StacPayload.IsUnreadable(ex))
         {
             return new Unreadable(ex);
         }
@@ -355,5 +394,46 @@ public sealed class ChangeApplier(NpgsqlDataSource db, TimeProvider clock, ILogg
         state.SetSequenceOf(p.Id, p.SequenceId);
         touched.Add(p.SequenceId);
         return true;
+    }
+}
+
+/// <summary>
+/// One open apply transaction of one origin (see <see cref="ChangeApplier.BeginAsync"/>). Disposing it without
+/// <see cref="CommitAsync"/> rolls everything back.
+/// </summary>
+public sealed class ApplySession : IAsyncDisposable
+{
+    private readonly ChangeApplier _applier;
+
+    internal ApplySession(ChangeApplier applier, NpgsqlConnection connection, NpgsqlTransaction transaction, Guid origin, long seq, DateTimeOffset now)
+    {
+        _applier = applier;
+        Connection = connection;
+        Transaction = transaction;
+        Origin = origin;
+        Seq = seq;
+        Now = now;
+    }
+
+    /// <summary>The session's connection, for reads and writes that must commit or roll back with the applied entries.</summary>
+    public NpgsqlConnection Connection { get; }
+    public NpgsqlTransaction Transaction { get; }
+    public Guid Origin { get; }
+    /// <summary>Highest seq of the origin applied so far (in this transaction included); the next entry must be this + 1.</summary>
+    public long Seq { get; internal set; }
+    /// <summary>The time stamped on everything this session writes.</summary>
+    public DateTimeOffset Now { get; }
+    internal HashSet<Guid> TouchedSequences { get; } = [];
+
+    /// <summary>Applies entries numbered from <see cref="Seq"/> + 1, with the same rules as a peer's batch.</summary>
+    public Task<ApplyResult> ApplyAsync(IReadOnlyList<ChangeLogEntry> entries, CancellationToken ct) => _applier.ApplyBatchAsync(this, entries, ct);
+
+    /// <summary>Refreshes the touched sequences, moves the origin's position (and the peer's cursor when given) and commits.</summary>
+    public Task CommitAsync(Guid? peer, long peerMaxSeq, CancellationToken ct) => ChangeApplier.CommitAsync(this, peer, peerMaxSeq, ct);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Transaction.DisposeAsync();
+        await Connection.DisposeAsync();
     }
 }

@@ -112,6 +112,10 @@ public static class StacPayload
         return (Guid.Parse(root.GetProperty("id").GetString()!), Cut(root.GetProperty("name").GetString() ?? "", 200));
     }
 
+    /// <summary>What the readers throw on a document that lacks a field or holds one of the wrong type.</summary>
+    public static bool IsUnreadable(Exception e) =>
+        e is JsonException or KeyNotFoundException or FormatException or InvalidOperationException or IndexOutOfRangeException or ArgumentException;
+
     private static DateTimeOffset Time(JsonElement e) => DateTimeOffset.Parse(e.GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal).ToUniversalTime();
 
     private static double? Num(JsonElement o, string name) =>

@@ -26,5 +26,6 @@ public static class FederationServices
         }
         app.MapGrpcService<FederationGrpcService>();
         api.MapPeerAdmin();
+        api.MapSourceAdmin();
     }
 }

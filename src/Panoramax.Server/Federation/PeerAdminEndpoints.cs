@@ -24,15 +24,16 @@ public static class PeerAdminEndpoints
         return g;
     }
 
-    private static void RequireAdmin(CurrentViewer viewer)
+    /// <summary>401 for anonymous callers, 403 for non-admins (peers and legacy sources are administrators' business).</summary>
+    internal static void RequireAdmin(CurrentViewer viewer, string what = "peers")
     {
         if (viewer.Viewer.AccountId is null)
         {
-            throw ApiException.Unauthorized("Log in as an administrator to manage peers.");
+            throw ApiException.Unauthorized($"Log in as an administrator to manage {what}.");
         }
         if (!viewer.Viewer.IsAdmin)
         {
-            throw ApiException.Forbidden("Only administrators manage peers.");
+            throw ApiException.Forbidden($"Only administrators manage {what}.");
         }
     }
 

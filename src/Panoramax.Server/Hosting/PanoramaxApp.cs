@@ -152,7 +152,8 @@ public static class PanoramaxApp
         app.UseDefaultApiCaching();
 
         var api = app.MapGroup("/api").WithTags("Panoramax");
-        if (app.Services.GetRequiredService<IOptions<PanoramaxOptions>>().Value.Role == InstanceRole.Worker)
+        var role = app.Services.GetRequiredService<IOptions<PanoramaxOptions>>().Value.Role;
+        if (role == InstanceRole.Worker)
         {
             // A worker process only runs jobs; health lets an orchestrator watch it.
             api.MapHealth();
@@ -169,8 +170,10 @@ public static class PanoramaxApp
         api.MapAuth();
         app.MapPanoramaxOAuth();
         api.MapReports();
-        api.MapUploadSets();
-        api.MapLegacyUpload();
+        // Both upload protocols in one group: the aggregator role refuses their writes in one place.
+        var uploads = api.MapGroup("");
+        uploads.MapUploadSets();
+        uploads.MapLegacyUpload();
         api.MapManage();
         api.MapBlurCorrections();
         api.MapModeration();
@@ -178,7 +181,15 @@ public static class PanoramaxApp
         api.MapHealth();
         api.MapVectorTiles();
         app.MapViewer();
-        app.MapUploadPage();
+        if (role == InstanceRole.Aggregator)
+        {
+            uploads.AddEndpointFilter(AggregatorRole.RefuseWritesAsync);
+            app.MapNoUploadPage();
+        }
+        else
+        {
+            app.MapUploadPage();
+        }
         app.MapAccountPages();
         app.MapPageAssets();
         app.MapManagePages();

@@ -1,0 +1,40 @@
+using Panoramax.Federation.Legacy;
+using Panoramax.Server.Http;
+
+namespace Panoramax.Server.Federation;
+
+/// <summary>Admin API of the harvested legacy GeoVisio instances (configured in <c>Panoramax:Aggregator:Sources</c>): status and harvest-now.</summary>
+public static class SourceAdminEndpoints
+{
+    private const string What = "legacy sources";
+
+    public static RouteGroupBuilder MapSourceAdmin(this RouteGroupBuilder api)
+    {
+        var g = api.MapGroup("/admin/sources").WithTags("Federation");
+        g.MapGet("", List).WithSummary("Harvested legacy instances with their cursor, last run and last error");
+        g.MapGet("/{id:guid}", Get).WithSummary("One harvested legacy instance");
+        g.MapPost("/{id:guid}/harvest", Harvest).WithSummary("Harvest a legacy instance now (202; the status shows the outcome)");
+        return g;
+    }
+
+    private static async Task<IResult> List(CurrentViewer viewer, LegacyHarvestScheduler sources, CancellationToken ct)
+    {
+        PeerAdminEndpoints.RequireAdmin(viewer, What);
+        return Results.Ok(new { sources = await sources.ListAsync(ct) });
+    }
+
+    private static async Task<IResult> Get(Guid id, CurrentViewer viewer, LegacyHarvestScheduler sources, CancellationToken ct)
+    {
+        PeerAdminEndpoints.RequireAdmin(viewer, What);
+        return (await sources.ListAsync(ct)).FirstOrDefault(s => s.Id == id) is { } source ? Results.Ok(source) : throw ApiException.NotFound("No such legacy source.");
+    }
+
+    private static async Task<IResult> Harvest(Guid id, CurrentViewer viewer, LegacyHarvestScheduler sources, LegacySourceClient client, CancellationToken ct)
+    {
+        PeerAdminEndpoints.RequireAdmin(viewer, What);
+        client.Reset(id);
+        return await sources.TriggerAsync(id, ct)
+            ? Results.Accepted($"/api/admin/sources/{id}")
+            : throw ApiException.NotFound("No such legacy source in the configuration (Panoramax:Aggregator:Sources).");
+    }
+}

@@ -1,0 +1,313 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Web;
+using Microsoft.Extensions.DependencyInjection;
+using Panoramax.Federation.Legacy;
+using Panoramax.IntegrationTests.Infrastructure;
+using Panoramax.IntegrationTests.Map;
+using WireMock.Server;
+
+namespace Panoramax.FederationTests;
+
+/// <summary>
+/// An aggregator (role <c>aggregator</c>) peered with a real instance and harvesting five fake legacy GeoVisio
+/// instances (one per scenario, so their states and circuit breakers do not mix).
+/// </summary>
+public sealed class AggregatorNetwork : IAsyncLifetime
+{
+    public WireMockServer LegacyServer { get; } = WireMockServer.Start();
+    public FederatedInstance Alpha { get; } = new("alpha");
+    public FederatedInstance Aggregator { get; }
+    public LegacyGeoVisio Walks { get; }
+    public LegacyGeoVisio Deletions { get; }
+    public LegacyGeoVisio Failing { get; }
+    public LegacyGeoVisio Malformed { get; }
+    public LegacyGeoVisio Clashing { get; }
+
+    public AggregatorNetwork()
+    {
+        Walks = new(LegacyServer, "walks");
+        Deletions = new(LegacyServer, "deletions");
+        Failing = new(LegacyServer, "failing");
+        Malformed = new(LegacyServer, "malformed");
+        Clashing = new(LegacyServer, "clashing");
+        var sources = new[] { ("legacy-walks", Walks), ("legacy-deletions", Deletions), ("legacy-failing", Failing), ("legacy-malformed", Malformed), ("legacy-clashing", Clashing) };
+        Aggregator = new("aggregator",
+        [
+            new("Panoramax:Role", "aggregator"),
+            new("Panoramax:Aggregator:RetryDelay", "00:00:00.020"),
+            .. sources.SelectMany((s, i) => new KeyValuePair<string, string>[]
+            {
+                new($"Panoramax:Aggregator:Sources:{i}:Url", s.Item2.Url),
+                new($"Panoramax:Aggregator:Sources:{i}:Name", s.Item1),
+                // Tests harvest explicitly; the schedule's first run (at start-up) finds nothing served yet.
+                new($"Panoramax:Aggregator:Sources:{i}:Interval", "01:00:00"),
+            }),
+        ]);
+    }
+
+    public async Task InitializeAsync()
+    {
+        await Task.WhenAll(Alpha.InitializeAsync(), Aggregator.InitializeAsync());
+        await Network.ConnectAsync(Aggregator, Alpha);
+        // Let the start-up harvests end before the tests serve anything.
+        var scheduler = Aggregator.Services.GetRequiredService<LegacyHarvestScheduler>();
+        await Network.WaitUntilAsync(async () => (await scheduler.ListAsync(CancellationToken.None)).Count(s => s.LastRunAt is not null) == 5, "the start-up harvests");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Task.WhenAll(Alpha.DisposeAsync(), Aggregator.DisposeAsync());
+        LegacyServer.Stop();
+        LegacyServer.Dispose();
+    }
+
+    public static Guid SourceId(LegacyGeoVisio source) => LegacySourceOptions.IdOf(LegacySourceOptions.Normalize(source.Url));
+
+    public Task<HarvestOutcome> HarvestAsync(LegacyGeoVisio source) =>
+        Aggregator.Services.GetRequiredService<LegacyHarvester>().HarvestAsync(SourceId(source), CancellationToken.None);
+}
+
+public sealed class AggregatorTests(AggregatorNetwork net) : IClassFixture<AggregatorNetwork>
+{
+    private static readonly DateTimeOffset Day = new(2025, 3, 1, 9, 0, 0, TimeSpan.Zero);
+    private readonly FederatedInstance _agg = net.Aggregator;
+
+    private static readonly LegacyCollection WalkOne = LegacyCollection.Walk("Quai de la Loire", 2.3700, 48.8850, Day, 3);
+    private static readonly LegacyCollection WalkTwo = LegacyCollection.Walk("Rue de Crimée", 2.3800, 48.8900, Day.AddMinutes(5), 1);
+
+    private void ServeWalks() => net.Walks.ServeCollections([[WalkOne], [WalkTwo]]);
+
+    private static IEnumerable<Guid> Ids(params LegacyCollection[] collections) => collections.SelectMany(c => c.Pictures.Select(p => p.Id));
+
+    [Fact]
+    public async Task Harvested_legacy_pictures_are_served_in_search_items_and_tiles_with_hrefs_to_the_source()
+    {
+        ServeWalks();
+        var outcome = await net.HarvestAsync(net.Walks);
+        Assert.Null(outcome.Error);
+
+        Assert.Equal(4, (await _agg.SearchIdsAsync(Ids(WalkOne, WalkTwo))).Count);
+        var items = await _agg.GetJsonAsync($"/api/collections/{WalkOne.Id}/items");
+        var features = items.GetProperty("features").EnumerateArray().ToList();
+        Assert.Equal(WalkOne.Pictures.Select(p => p.Id.ToString()), features.Select(f => f.GetProperty("id").GetString()!));
+        var hd = features[0].GetProperty("assets").GetProperty("hd").GetProperty("href").GetString()!;
+        Assert.Equal($"{net.Walks.Url}/api/pictures/{WalkOne.Pictures[0].Id}/hd.jpg", hd);
+        Assert.Equal($"{net.Walks.Url}/api/pictures/{WalkOne.Pictures[0].Id}/thumb.jpg", features[0].GetProperty("assets").GetProperty("thumb").GetProperty("href").GetString());
+        Assert.Equal("legacy-walker", features[0].GetProperty("properties").GetProperty("geovisio:producer").GetString());
+
+        var collection = await _agg.GetJsonAsync($"/api/collections/{WalkOne.Id}");
+        Assert.Equal("Quai de la Loire", collection.GetProperty("title").GetString());
+        Assert.Equal(3, collection.GetProperty("stats:items").GetProperty("count").GetInt32());
+
+        var (x, y) = Mvt.TileOf(2.3700, 48.8850, 15);
+        using var tile = await _agg.Http.GetAsync($"/api/map/15/{x}/{y}.mvt");
+        var ids = Mvt.Decode(await tile.Content.ReadAsByteArrayAsync()).GetValueOrDefault("pictures", []).Select(f => f.Properties["id"].ToString()).ToHashSet();
+        Assert.Contains(WalkOne.Pictures[0].Id.ToString(), ids);
+
+        // Stored as replicated records of the source's synthetic, unsigned origin.
+        var source = AggregatorNetwork.SourceId(net.Walks);
+        Assert.Equal(source, await _agg.ScalarAsync<Guid>("SELECT origin_instance_id FROM pictures WHERE id = @id", ("id", WalkOne.Pictures[0].Id)));
+        Assert.Equal("legacy-walks", await _agg.ScalarAsync<string>("SELECT name FROM instances WHERE id = @id AND public_key IS NULL AND NOT is_peer", ("id", source)));
+
+        // The source is asked what the meta-catalogue asks (API doc §12), from the stored cursor.
+        var firstPages = net.LegacyServer.LogEntries.Select(e => new Uri(e.RequestMessage.AbsoluteUrl))
+            .Where(u => u.AbsolutePath == "/walks/api/collections" && !u.Query.Contains("page=", StringComparison.Ordinal))
+            .Select(u => HttpUtility.ParseQueryString(u.Query)).ToList();
+        Assert.NotEmpty(firstPages);
+        Assert.All(firstPages, q =>
+        {
+            Assert.StartsWith("status IN ('deleted','ready') AND updated >= '", q["filter"], StringComparison.Ordinal);
+            Assert.Equal("+updated", q["sortby"]);
+            Assert.Equal("100", q["limit"]);
+        });
+        Assert.Equal(WalkTwo.Updated.UtcDateTime, await _agg.ScalarAsync<DateTime>("SELECT cursor_updated FROM legacy_sources WHERE instance_id = @id", ("id", source)));
+    }
+
+    [Fact]
+    public async Task A_second_harvest_without_changes_on_the_source_changes_nothing()
+    {
+        ServeWalks();
+        await net.HarvestAsync(net.Walks);
+        var source = AggregatorNetwork.SourceId(net.Walks);
+        var entries = await _agg.ScalarAsync<long>("SELECT count(*) FROM change_log WHERE origin_instance_id = @o", ("o", source));
+        var versions = await _agg.ScalarAsync<string>("SELECT string_agg(id::text || ':' || version::text, ',' ORDER BY id) FROM pictures WHERE origin_instance_id = @o", ("o", source));
+
+        var again = await net.HarvestAsync(net.Walks);
+
+        Assert.Equal(new HarvestOutcome(0, 0, 0, null), again);
+        Assert.Equal(entries, await _agg.ScalarAsync<long>("SELECT count(*) FROM change_log WHERE origin_instance_id = @o", ("o", source)));
+        Assert.Equal(versions, await _agg.ScalarAsync<string>("SELECT string_agg(id::text || ':' || version::text, ',' ORDER BY id) FROM pictures WHERE origin_instance_id = @o", ("o", source)));
+    }
+
+    [Fact]
+    public async Task Pictures_and_collections_deleted_on_the_source_disappear_and_a_late_copy_does_not_bring_them_back()
+    {
+        var walk = LegacyCollection.Walk("Canal Saint-Martin", 2.3660, 48.8720, Day, 3);
+        net.Deletions.ServeCollections([[walk]]);
+        await net.HarvestAsync(net.Deletions);
+        Assert.Equal(3, (await _agg.SearchIdsAsync(Ids(walk))).Count);
+
+        // One picture deleted there: the collection's updated moves and the items no longer list it.
+        var shorter = walk with { Updated = Day.AddHours(1), Pictures = walk.Pictures.Skip(1).ToList() };
+        net.Deletions.ServeCollections([[shorter]]);
+        Assert.Null((await net.HarvestAsync(net.Deletions)).Error);
+        Assert.Equal(Ids(shorter).ToHashSet(), await _agg.SearchIdsAsync(Ids(walk)));
+
+        // The whole collection deleted: a stub, as GeoVisio lists tombstones.
+        net.Deletions.ServeCollections([[shorter]], deleted: new HashSet<Guid> { walk.Id });
+        var outcome = await net.HarvestAsync(net.Deletions);
+        Assert.Null(outcome.Error);
+        Assert.Empty(await _agg.SearchIdsAsync(Ids(walk)));
+        using (var gone = await _agg.Http.GetAsync($"/api/collections/{walk.Id}"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        }
+        using (var items = await _agg.Http.GetAsync($"/api/collections/{walk.Id}/items"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, items.StatusCode);
+        }
+
+        // A late answer (a lagging replica of the source) serving the old version again changes nothing.
+        net.Deletions.ServeCollections([[shorter]]);
+        await net.HarvestAsync(net.Deletions);
+        Assert.Empty(await _agg.SearchIdsAsync(Ids(walk)));
+        Assert.Equal("deleted", await _agg.ScalarAsync<string>("SELECT status FROM sequences WHERE id = @id", ("id", walk.Id)));
+    }
+
+    [Fact]
+    public async Task A_source_answering_500_keeps_the_previous_data_and_the_error_is_shown_to_admins()
+    {
+        var walk = LegacyCollection.Walk("Parc des Buttes-Chaumont", 2.3830, 48.8800, Day, 2);
+        net.Failing.ServeCollections([[walk]]);
+        await net.HarvestAsync(net.Failing);
+        Assert.Equal(2, (await _agg.SearchIdsAsync(Ids(walk))).Count);
+
+        net.Failing.ServeCollectionsAnswer(HttpStatusCode.InternalServerError, """{"message":"Internal server error"}""");
+        var outcome = await net.HarvestAsync(net.Failing);
+
+        Assert.Contains("HTTP 500", outcome.Error, StringComparison.Ordinal);
+        Assert.Equal(2, (await _agg.SearchIdsAsync(Ids(walk))).Count);
+        using var admin = await TestAuth.AdminAsync(_agg);
+        var sources = JsonDocument.Parse(await admin.GetStringAsync("/api/admin/sources")).RootElement.GetProperty("sources");
+        var failing = sources.EnumerateArray().Single(s => s.GetProperty("Name").GetString() == "legacy-failing");
+        Assert.Contains("HTTP 500", failing.GetProperty("LastError").GetString(), StringComparison.Ordinal);
+        Assert.Equal(2, failing.GetProperty("Pictures").GetInt64());
+        Assert.Equal(net.Failing.Url, failing.GetProperty("Url").GetString());
+    }
+
+    [Fact]
+    public async Task Malformed_answers_are_recorded_and_never_half_apply_a_collection()
+    {
+        var good = LegacyCollection.Walk("Good walk", 2.3500, 48.8600, Day, 1);
+        var noGeometry = LegacyCollection.Walk("Walk with a picture without geometry", 2.3510, 48.8610, Day.AddMinutes(1), 3);
+        var garbage = LegacyCollection.Walk("Walk whose items are not JSON", 2.3520, 48.8620, Day.AddMinutes(2), 1);
+        net.Malformed.ServeCollections([[good, noGeometry, garbage]]);
+        var item = JsonSerializer.Serialize(new
+        {
+            type = "FeatureCollection",
+            features = new object[]
+            {
+                new { type = "Feature", id = noGeometry.Pictures[2].Id, collection = noGeometry.Id, geometry = (object?)null, properties = new { datetime = "2025-02-28T09:00:00+00:00" } },
+            },
+            links = Array.Empty<object>(),
+        });
+        // The first items page (two pictures) is well formed; the second holds an item without geometry.
+        net.Malformed.ServeItemsAnswer(noGeometry.Id, HttpStatusCode.OK, item, page: 1);
+        net.Malformed.ServeItemsAnswer(garbage.Id, HttpStatusCode.OK, "<html>Bad gateway</html>");
+
+        var outcome = await net.HarvestAsync(net.Malformed);
+
+        Assert.Equal(1, outcome.Collections);
+        Assert.Equal(1, outcome.Rejected);
+        Assert.Contains("valid JSON", outcome.Error, StringComparison.Ordinal);
+        // The run stopped at the garbage: the stored cursor is the last collection applied, so the next run starts there.
+        Assert.Equal(good.Updated.UtcDateTime, await _agg.ScalarAsync<DateTime>("SELECT cursor_updated FROM legacy_sources WHERE instance_id = @id",
+            ("id", AggregatorNetwork.SourceId(net.Malformed))));
+        Assert.Single(await _agg.SearchIdsAsync(Ids(good, noGeometry, garbage)));
+        Assert.Equal(0L, await _agg.ScalarAsync<long>("SELECT count(*) FROM sequences WHERE id = ANY(@ids)", ("ids", new[] { noGeometry.Id, garbage.Id })));
+        Assert.Equal(0L, await _agg.ScalarAsync<long>("SELECT count(*) FROM pictures WHERE id = ANY(@ids)", ("ids", Ids(noGeometry, garbage).ToArray())));
+
+        // Once the source is fixed, the next harvest takes the collection it had to stop at.
+        net.Malformed.ServeCollections([[good, garbage]]);
+        var fixedOutcome = await net.HarvestAsync(net.Malformed);
+        Assert.Null(fixedOutcome.Error);
+        Assert.Equal(2, (await _agg.SearchIdsAsync(Ids(good, garbage))).Count);
+    }
+
+    [Fact]
+    public async Task A_collection_whose_account_id_is_held_by_another_origin_is_refused_whole()
+    {
+        // The aggregator's own admin account: a legacy source claiming that id must not write anything under it.
+        var admin = await _agg.ScalarAsync<Guid>("SELECT id FROM accounts WHERE name = 'admin'");
+        var impostor = LegacyCollection.Walk("Impostor walk", 2.3400, 48.8500, Day.AddHours(3), 3) with { Account = admin };
+        var honest = LegacyCollection.Walk("Honest walk", 2.3410, 48.8510, Day.AddHours(4), 1);
+        net.Clashing.ServeCollections([[impostor, honest]]);
+
+        var outcome = await net.HarvestAsync(net.Clashing);
+
+        Assert.Equal(1, outcome.Rejected);
+        Assert.Contains("another origin", outcome.Error, StringComparison.Ordinal);
+        Assert.Equal(0L, await _agg.ScalarAsync<long>("SELECT count(*) FROM sequences WHERE id = @id", ("id", impostor.Id)));
+        Assert.Equal(0L, await _agg.ScalarAsync<long>("SELECT count(*) FROM pictures WHERE id = ANY(@ids)", ("ids", Ids(impostor).ToArray())));
+        Assert.Single(await _agg.SearchIdsAsync(Ids(honest)));
+        Assert.Equal(Guid.Empty, await _agg.ScalarAsync<Guid>("SELECT origin_instance_id FROM accounts WHERE id = @id AND origin_instance_id <> (SELECT id FROM instances WHERE is_self)", ("id", admin)));
+    }
+
+    [Theory]
+    [InlineData("POST", "/api/upload_sets")]
+    [InlineData("PATCH", "/api/upload_sets/6a4c1f7e-3c2d-4b8e-9f10-2b3c4d5e6f70")]
+    [InlineData("DELETE", "/api/upload_sets/6a4c1f7e-3c2d-4b8e-9f10-2b3c4d5e6f70")]
+    [InlineData("POST", "/api/upload_sets/6a4c1f7e-3c2d-4b8e-9f10-2b3c4d5e6f70/files")]
+    [InlineData("POST", "/api/upload_sets/6a4c1f7e-3c2d-4b8e-9f10-2b3c4d5e6f70/complete")]
+    [InlineData("POST", "/api/collections")]
+    [InlineData("POST", "/api/collections/6a4c1f7e-3c2d-4b8e-9f10-2b3c4d5e6f70/items")]
+    public async Task Upload_routes_answer_403_on_the_aggregator(string method, string path)
+    {
+        using var admin = await TestAuth.AdminAsync(_agg);
+        using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = new StringContent("""{"title":"x"}""", Encoding.UTF8, "application/json") };
+        using var response = await admin.SendAsync(request);
+        var error = await JsonAssert.IsApiErrorAsync(response, HttpStatusCode.Forbidden);
+        Assert.Contains("meta-catalogue", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+
+        using var anonymous = await _agg.Http.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+        Assert.Equal(HttpStatusCode.Forbidden, anonymous.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_upload_page_of_the_aggregator_says_it_does_not_accept_uploads()
+    {
+        using var response = await _agg.Http.GetAsync("/upload");
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("does not accept uploads", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_aggregator_still_syncs_the_pictures_of_its_peers()
+    {
+        var seq = await net.Alpha.PublishAsync(TestData.Walk(2.2945, 48.8584, Day, 2));
+        await Network.WaitUntilAsync(async () => (await _agg.SearchIdsAsync(seq.PictureIds)).Count == 2, "the aggregator's search finds alpha's pictures");
+        Assert.Equal(net.Alpha.Id, await _agg.ScalarAsync<Guid>("SELECT origin_instance_id FROM pictures WHERE id = @id", ("id", seq.PictureIds[0])));
+    }
+
+    [Fact]
+    public async Task The_sources_api_is_for_admins_only()
+    {
+        using var anonymous = await _agg.Http.GetAsync("/api/admin/sources");
+        await JsonAssert.IsApiErrorAsync(anonymous, HttpStatusCode.Unauthorized);
+        var (_, user) = await TestAuth.UserAsync(_agg, "curious-user");
+        using (user)
+        {
+            using var forbidden = await user.GetAsync("/api/admin/sources");
+            await JsonAssert.IsApiErrorAsync(forbidden, HttpStatusCode.Forbidden);
+        }
+        using var admin = await TestAuth.AdminAsync(_agg);
+        var sources = JsonDocument.Parse(await admin.GetStringAsync("/api/admin/sources")).RootElement.GetProperty("sources");
+        Assert.Equal(new[] { "legacy-clashing", "legacy-deletions", "legacy-failing", "legacy-malformed", "legacy-walks" },
+            sources.EnumerateArray().Select(s => s.GetProperty("Name").GetString()!).Order(StringComparer.Ordinal).ToArray());
+        using var harvest = await admin.PostAsync($"/api/admin/sources/{AggregatorNetwork.SourceId(net.Walks)}/harvest", null);
+        Assert.Equal(HttpStatusCode.Accepted, harvest.StatusCode);
+    }
+}
