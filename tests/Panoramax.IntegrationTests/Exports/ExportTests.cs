@@ -208,7 +208,7 @@ public class ExportTests(ExportInstance f) : IClassFixture<ExportInstance>
         }
         var temp = Path.Combine(Path.GetTempPath(), "panoramax-exports");
         Directory.CreateDirectory(temp);
-        await File.WriteAllTextAsync(Path.Combine(temp, $"{exportId:D}.zip.part"), "half an archive from a killed worker");
+        await File.WriteAllTextAsync(Path.Combine(temp, $"{exportId:D}.sums.part"), "0000  checksums of a killed attempt\n");
 
         await using (var scope = f.Services.CreateAsyncScope())
         {
@@ -222,7 +222,9 @@ public class ExportTests(ExportInstance f) : IClassFixture<ExportInstance>
         var bytes = await f.AliceClient.GetByteArrayAsync($"/api/users/me/export/{exportId}/download");
         using var zip = new ZipArchive(new MemoryStream(bytes), ZipArchiveMode.Read);
         Assert.Equal(f.ExpectedFiles.Count, zip.Entries.Count(e => e.FullName.EndsWith(".jpg", StringComparison.Ordinal)));
-        Assert.False(File.Exists(Path.Combine(temp, $"{exportId:D}.zip.part")));
+        var sums = Encoding.UTF8.GetString(Read(zip.GetEntry("SHA256SUMS")!));
+        Assert.DoesNotContain("killed attempt", sums, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(temp, $"{exportId:D}.sums.part")));
     }
 
     private static byte[] Read(ZipArchiveEntry entry)
