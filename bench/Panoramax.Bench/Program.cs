@@ -48,7 +48,7 @@ switch (command)
         return await ExportBench.RunAsync(ParseInt(args, 1, 1000));
     case "export-one":
         // Internal: the export job alone in a fresh process, for the peak-RSS measurement.
-        return await ExportBench.RunOneAsync(args[1], args[2], Guid.Parse(args[3]), args[4]);
+        return await ExportBench.RunOneAsync(args[1], args[2], Guid.Parse(args[3]), args[4], Guid.Parse(args[5]));
     case "cli-upload":
         return await CliUploadBench.RunAsync(ParseInt(args, 1, 200), ParseInt(args, 2, 4));
     default:

@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
@@ -21,7 +22,7 @@ namespace Panoramax.Jobs.Export;
 /// Item, plus <c>sequences.csv</c>, <c>SHA256SUMS</c> (every file, <c>sha256sum -c</c> format) and <c>manifest.json</c>.
 /// <para>
 /// Memory stays bounded: pictures are read in keyset pages, files are streamed from the store into the archive (JPEGs
-/// stored, not recompressed), checksums go to a side file, and the archive is assembled in a temporary file before one
+/// stored, not recompressed), checksums go to a small side file, and the archive streams through a bounded pipe into one
 /// atomic put into the blob store. A retry (crash, lost lease) starts the archive over; the export is marked ready only
 /// after the put, so a half archive is never offered.
 /// </para>
@@ -50,7 +51,6 @@ public sealed class ExportAccountHandler(
         }
         var folder = options.Value.TempDirectory ?? Path.Combine(Path.GetTempPath(), "panoramax-exports");
         Directory.CreateDirectory(folder);
-        var archivePath = Path.Combine(folder, $"{export.Id:D}.zip.part");
         var sumsPath = Path.Combine(folder, $"{export.Id:D}.sums.part");
         try
         {
@@ -62,19 +62,10 @@ public sealed class ExportAccountHandler(
             export.UpdatedAt = clock.GetUtcNow();
             await db.SaveChangesAsync(ct);
 
-            // From scratch on every attempt: whatever a killed attempt left is overwritten.
-            var written = await WriteArchiveAsync(export, viewer, archivePath, sumsPath, ct);
-
+            // From scratch on every attempt, straight into the store: the put is atomic, so a failed or killed attempt
+            // leaves the previous object (none, or an identical archive) and never half an archive at the key.
             var key = StorageKeys.Export(export.AccountId, export.Id);
-            string sha;
-            long size;
-            await using (var file = new FileStream(archivePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan))
-            await using (var hashing = new HashingStream(file))
-            {
-                size = file.Length;
-                await store.PutAsync(key, hashing, ZipContentType, ct);
-                sha = hashing.Hex();
-            }
+            var (written, size, sha) = await StreamArchiveAsync(export, viewer, key, sumsPath, ct);
             var now = clock.GetUtcNow();
             export.State = ExportState.Ready;
             export.PicturesDone = written;
@@ -101,7 +92,6 @@ public sealed class ExportAccountHandler(
         }
         finally
         {
-            TryDelete(archivePath);
             TryDelete(sumsPath);
         }
     }
@@ -158,14 +148,71 @@ public sealed class ExportAccountHandler(
         public int MissingCount { get; set; }
     }
 
+    /// <summary>
+    /// Writes the archive into a pipe that the store's put reads from at the same time: the ZIP is never on a local disk
+    /// nor in memory (the pipe holds at most 1 MiB), and a failure is handed to the store as the stream's error.
+    /// </summary>
+    private async Task<(int Pictures, long Size, string Sha256)> StreamArchiveAsync(AccountExport export, Viewer owner, string key, string sumsPath, CancellationToken ct)
+    {
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19, useSynchronizationContext: false));
+        var put = PutAsync();
+        try
+        {
+            int written;
+            long size;
+            string sha;
+            await using (var pipeStream = pipe.Writer.AsStream(leaveOpen: true))
+            await using (var hashing = new HashingStream(pipeStream))
+            {
+                written = await WriteArchiveAsync(export, owner, hashing, sumsPath, ct);
+                await hashing.FlushAsync(ct);
+                size = hashing.Count;
+                sha = hashing.Hex();
+            }
+            await pipe.Writer.CompleteAsync();
+            await put;
+            return (written, size, sha);
+        }
+        catch (Exception e)
+        {
+            // The store sees an error instead of the end of the stream, and keeps nothing of this attempt.
+            await pipe.Writer.CompleteAsync(e);
+            try
+            {
+                await put;
+            }
+            catch (Exception)
+            {
+                // The archive's own failure is the one worth reporting.
+            }
+            throw;
+        }
+
+        async Task PutAsync()
+        {
+            await Task.Yield();
+            try
+            {
+                await using var content = pipe.Reader.AsStream(leaveOpen: true);
+                await store.PutAsync(key, content, ZipContentType, ct);
+                await pipe.Reader.CompleteAsync();
+            }
+            catch (Exception e)
+            {
+                // Unblocks the writer if the store failed first (its writes then go nowhere until it sees the failure here).
+                await pipe.Reader.CompleteAsync(e);
+                throw;
+            }
+        }
+    }
+
     /// <returns>How many pictures the archive holds.</returns>
-    private async Task<int> WriteArchiveAsync(AccountExport export, Viewer owner, string archivePath, string sumsPath, CancellationToken ct)
+    private async Task<int> WriteArchiveAsync(AccountExport export, Viewer owner, Stream output, string sumsPath, CancellationToken ct)
     {
         var tally = new Tally();
-        await using var file = new FileStream(archivePath, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous);
         await using var sumsFile = new FileStream(sumsPath, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous);
         await using var sums = new StreamWriter(sumsFile, Utf8, 1 << 14, leaveOpen: true);
-        await using (var zip = await ZipArchive.CreateAsync(file, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null, ct))
+        await using (var zip = await ZipArchive.CreateAsync(output, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null, ct))
         {
             var pageSize = Math.Max(1, options.Value.PageSize);
             var after = Guid.Empty;
@@ -208,7 +255,6 @@ public sealed class ExportAccountHandler(
             var sumsHash = await WriteEntryAsync(zip, "SHA256SUMS", CompressionLevel.Fastest, s => sumsFile.CopyToAsync(s, ct), ct);
             await WriteEntryAsync(zip, "manifest.json", CompressionLevel.Fastest, s => WriteManifestAsync(s, export, tally, sequencesHash, sumsHash, ct), ct);
         }
-        await file.FlushAsync(ct);
         return tally.Pictures;
     }
 

@@ -98,6 +98,17 @@ public sealed class ExportInstance : TestInstance
         }
     }
 
+    /// <summary>An export row with no job in the queue (as if its job was lost, or a worker was killed running it).</summary>
+    public async Task<Guid> InsertExportAsync(Guid account, string state)
+    {
+        var id = Guid.NewGuid();
+        await ExecAsync(Services.GetRequiredService<NpgsqlDataSource>(), """
+            INSERT INTO account_exports (id, account_id, state, base_url, pictures_done, pictures_total, created_at, updated_at)
+            VALUES ($1, $2, $3, $4, 0, 0, now(), now())
+            """, id, account, state, BaseUrl.ToString().TrimEnd('/'));
+        return id;
+    }
+
     private static async Task PutAsync(IBlobStore store, string key, string sharedFile)
     {
         await using var file = File.OpenRead(TestPaths.SharedData("a-exif-samples-arezzo", sharedFile));

@@ -166,18 +166,7 @@ public class ExportTests(ExportInstance f) : IClassFixture<ExportInstance>
     public async Task Asking_again_while_an_export_is_pending_answers_it_and_requeues_a_lost_job()
     {
         // A queued export of Bob's whose job was lost (none in the queue).
-        var pendingId = Guid.NewGuid();
-        var db = f.Services.GetRequiredService<NpgsqlDataSource>();
-        await using (var cmd = db.CreateCommand("""
-            INSERT INTO account_exports (id, account_id, state, base_url, pictures_done, pictures_total, created_at, updated_at)
-            VALUES ($1, $2, 'queued', $3, 0, 0, now(), now())
-            """))
-        {
-            cmd.Parameters.Add(new NpgsqlParameter { Value = pendingId });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = f.Bob });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = f.BaseUrl.ToString().TrimEnd('/') });
-            await cmd.ExecuteNonQueryAsync();
-        }
+        var pendingId = await f.InsertExportAsync(f.Bob, "queued");
 
         using var again = await f.BobClient.PostAsync("/api/users/me/export", null);
         Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
@@ -194,21 +183,10 @@ public class ExportTests(ExportInstance f) : IClassFixture<ExportInstance>
     {
         await f.AliceExportAsync();
         // An export row without a queued job (the worker leaves it alone); a killed attempt left a partial file behind.
-        var exportId = Guid.NewGuid();
-        var db = f.Services.GetRequiredService<NpgsqlDataSource>();
-        await using (var cmd = db.CreateCommand("""
-            INSERT INTO account_exports (id, account_id, state, base_url, pictures_done, pictures_total, created_at, updated_at)
-            VALUES ($1, $2, 'running', $3, 2, 5, now(), now())
-            """))
-        {
-            cmd.Parameters.Add(new NpgsqlParameter { Value = exportId });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = f.Alice });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = f.BaseUrl.ToString().TrimEnd('/') });
-            await cmd.ExecuteNonQueryAsync();
-        }
+        var exportId = await f.InsertExportAsync(f.Alice, "running");
         var temp = Path.Combine(Path.GetTempPath(), "panoramax-exports");
         Directory.CreateDirectory(temp);
-        await File.WriteAllTextAsync(Path.Combine(temp, $"{exportId:D}.zip.part"), "half an archive from a killed worker");
+        await File.WriteAllTextAsync(Path.Combine(temp, $"{exportId:D}.sums.part"), "0000  checksums of a killed attempt\n");
 
         await using (var scope = f.Services.CreateAsyncScope())
         {
@@ -222,7 +200,9 @@ public class ExportTests(ExportInstance f) : IClassFixture<ExportInstance>
         var bytes = await f.AliceClient.GetByteArrayAsync($"/api/users/me/export/{exportId}/download");
         using var zip = new ZipArchive(new MemoryStream(bytes), ZipArchiveMode.Read);
         Assert.Equal(f.ExpectedFiles.Count, zip.Entries.Count(e => e.FullName.EndsWith(".jpg", StringComparison.Ordinal)));
-        Assert.False(File.Exists(Path.Combine(temp, $"{exportId:D}.zip.part")));
+        var sums = Encoding.UTF8.GetString(Read(zip.GetEntry("SHA256SUMS")!));
+        Assert.DoesNotContain("killed attempt", sums, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(temp, $"{exportId:D}.sums.part")));
     }
 
     private static byte[] Read(ZipArchiveEntry entry)
