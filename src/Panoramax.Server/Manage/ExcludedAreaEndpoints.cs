@@ -21,6 +21,8 @@ public static class ExcludedAreaEndpoints
             .WithSummary("Instance-wide excluded areas as GeoJSON (public ones; all=true for admins)");
         g.MapPost("/configuration/excluded_areas", AddInstanceAsync).RequireLogin().WithName("AddExcludedArea")
             .WithSummary("Admins: add an instance-wide excluded area (a GeoJSON Feature; properties label, is_public)");
+        g.MapPut("/configuration/excluded_areas", ReplaceInstanceAsync).RequireLogin().WithName("ReplaceExcludedAreas")
+            .WithSummary("Admins: replace every instance-wide excluded area (a GeoJSON FeatureCollection; invert=true: the features are where uploads are allowed)");
         g.MapDelete("/configuration/excluded_areas/{areaId:guid}", DeleteInstanceAsync).RequireLogin().WithName("DeleteExcludedArea")
             .WithSummary("Admins: remove an instance-wide excluded area");
         g.MapGet("/users/me/excluded_areas", ListMineAsync).RequireLogin().WithName("ListMyExcludedAreas").WithSummary("My own excluded areas");
@@ -76,15 +78,81 @@ public static class ExcludedAreaEndpoints
         return Results.Json(new JsonObject { ["type"] = "FeatureCollection", ["features"] = features }, ApiJson.Options, ApiJson.GeoJson);
     }
 
+    private const string NotAnArea = "An excluded area is a GeoJSON Feature whose geometry is a Polygon or a MultiPolygon";
+
     private static async Task<IResult> AddAsync(HttpRequest request, NpgsqlDataSource db, Guid? owner, TimeProvider clock, CancellationToken ct)
     {
-        const string notAnArea = "An excluded area is a GeoJSON Feature whose geometry is a Polygon or a MultiPolygon";
         var feature = await JsonBody.ReadObjectAsync(request, StatusCodes.Status415UnsupportedMediaType,
-            "Excluded areas are sent as a GeoJSON Feature (Content-Type: application/json)", notAnArea, ct);
+            "Excluded areas are sent as a GeoJSON Feature (Content-Type: application/json)", NotAnArea, ct);
+        var area = ParseFeature(feature, owner);
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var id = Guid.CreateVersion7(clock.GetUtcNow());
+        var json = await InsertAsync(conn, null, id, owner, area, clock.GetUtcNow(), ct);
+        return Results.Json(Feature(id, area.Label, area.IsPublic, owner, json), ApiJson.Options, ApiJson.GeoJson);
+    }
+
+    /// <summary>
+    /// <c>PUT /api/configuration/excluded_areas</c>: the instance-wide areas become exactly the given FeatureCollection,
+    /// in one transaction. With <c>invert=true</c> the features say where uploads are allowed: what is stored is one area,
+    /// the whole world minus their union.
+    /// </summary>
+    internal static async Task<IResult> ReplaceInstanceAsync(HttpRequest request, CurrentViewer current, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct)
+    {
+        RequireAdmin(current.Viewer);
+        var invert = Stac.StacParams.ParseBool(request.Query["invert"], "invert");
+        const string notACollection = "Excluded areas are replaced with a GeoJSON FeatureCollection of Polygon or MultiPolygon Features";
+        var collection = await JsonBody.ReadObjectAsync(request, StatusCodes.Status415UnsupportedMediaType,
+            "Excluded areas are sent as a GeoJSON FeatureCollection (Content-Type: application/json)", notACollection, ct);
+        if (!collection.TryGetProperty("features", out var features) || features.ValueKind != JsonValueKind.Array)
+        {
+            throw ApiException.BadRequest(notACollection);
+        }
+        var areas = features.EnumerateArray().Select((f, i) => f.ValueKind == JsonValueKind.Object
+            ? ParseFeature(f, null)
+            : throw ApiException.BadRequest($"features[{i}] is not a GeoJSON Feature")).ToList();
+        if (invert && areas.Count == 0)
+        {
+            throw ApiException.BadRequest("invert=true needs at least one Feature: the areas where uploads stay allowed");
+        }
+        var now = clock.GetUtcNow();
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await using (var clear = new NpgsqlCommand("DELETE FROM excluded_areas WHERE account_id IS NULL", conn, tx))
+        {
+            await clear.ExecuteNonQueryAsync(ct);
+        }
+        if (invert)
+        {
+            // The allowed areas as one MultiPolygon; the stored area is the world outside it.
+            var allowed = new JsonObject
+            {
+                ["type"] = "GeometryCollection",
+                ["geometries"] = new JsonArray([.. areas.Select(a => JsonNode.Parse(a.GeometryJson))]),
+            };
+            var label = areas.Count == 1 && areas[0].Label is { } l ? $"Outside {l}" : "Outside the areas where uploads are allowed";
+            await InsertAsync(conn, tx, Guid.CreateVersion7(now), null, new AreaInput(allowed.ToJsonString(), label, true), now, ct, outside: true);
+        }
+        else
+        {
+            // One microsecond apart: listed back in the order they were given.
+            for (var i = 0; i < areas.Count; i++)
+            {
+                var at = now.AddMicroseconds(i);
+                await InsertAsync(conn, tx, Guid.CreateVersion7(at), null, areas[i], at, ct);
+            }
+        }
+        await tx.CommitAsync(ct);
+        return await ListAsync(db, "account_id IS NULL", null, ct);
+    }
+
+    private sealed record AreaInput(string GeometryJson, string? Label, bool IsPublic);
+
+    private static AreaInput ParseFeature(JsonElement feature, Guid? owner)
+    {
         if (!feature.TryGetProperty("geometry", out var geometry) || geometry.ValueKind != JsonValueKind.Object
             || !geometry.TryGetProperty("type", out var type) || type.GetString() is not ("Polygon" or "MultiPolygon"))
         {
-            throw ApiException.BadRequest(notAnArea);
+            throw ApiException.BadRequest(NotAnArea);
         }
         string? label = null;
         var isPublic = owner is null;
@@ -99,19 +167,28 @@ public static class ExcludedAreaEndpoints
                 isPublic = p.GetBoolean() && owner is null;
             }
         }
-        var id = Guid.CreateVersion7(clock.GetUtcNow());
-        await using var cmd = db.CreateCommand("""
-            WITH g AS (SELECT ST_SetSRID(ST_GeomFromGeoJSON(@geojson), 4326) AS geom)
+        return new AreaInput(geometry.GetRawText(), label, isPublic);
+    }
+
+    /// <summary>Stores one area (or, with <paramref name="outside"/>, the world minus the given geometry) and returns
+    /// its GeoJSON; PostGIS judges validity.</summary>
+    private static async Task<string> InsertAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, Guid id, Guid? owner, AreaInput area, DateTimeOffset now, CancellationToken ct, bool outside = false)
+    {
+        var geom = outside
+            ? "ST_Multi(ST_Difference(ST_MakeEnvelope(-180, -90, 180, 90, 4326), ST_UnaryUnion(ST_SetSRID(ST_GeomFromGeoJSON(@geojson), 4326))))"
+            : "ST_SetSRID(ST_GeomFromGeoJSON(@geojson), 4326)";
+        await using var cmd = new NpgsqlCommand($"""
+            WITH g AS (SELECT {geom} AS geom)
             INSERT INTO excluded_areas (id, account_id, label, is_public, geometry, created_at)
-            SELECT @id, @owner, @label, @public, g.geom, @now FROM g WHERE ST_IsValid(g.geom)
+            SELECT @id, @owner, @label, @public, g.geom, @now FROM g WHERE ST_IsValid(g.geom) AND NOT ST_IsEmpty(g.geom)
             RETURNING ST_AsGeoJSON(geometry, 7)
-            """);
-        cmd.Parameters.AddWithValue("geojson", geometry.GetRawText());
+            """, conn, tx);
+        cmd.Parameters.AddWithValue("geojson", area.GeometryJson);
         cmd.Parameters.AddWithValue("id", id);
         cmd.Parameters.Add(new NpgsqlParameter("owner", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = (object?)owner ?? DBNull.Value });
-        cmd.Parameters.Add(new NpgsqlParameter("label", NpgsqlTypes.NpgsqlDbType.Varchar) { Value = (object?)label ?? DBNull.Value });
-        cmd.Parameters.AddWithValue("public", isPublic);
-        cmd.Parameters.AddWithValue("now", clock.GetUtcNow());
+        cmd.Parameters.Add(new NpgsqlParameter("label", NpgsqlTypes.NpgsqlDbType.Varchar) { Value = (object?)area.Label ?? DBNull.Value });
+        cmd.Parameters.AddWithValue("public", area.IsPublic);
+        cmd.Parameters.AddWithValue("now", now);
         object? stored;
         try
         {
@@ -121,11 +198,9 @@ public static class ExcludedAreaEndpoints
         {
             throw ApiException.BadRequest("The geometry is not valid GeoJSON", new { error = e.MessageText });
         }
-        if (stored is not string json)
-        {
-            throw ApiException.BadRequest("The polygon is not valid (self-intersecting or not closed)");
-        }
-        return Results.Json(Feature(id, label, isPublic, owner, json), ApiJson.Options, ApiJson.GeoJson);
+        return stored as string ?? throw ApiException.BadRequest(outside
+            ? "The allowed areas are not valid polygons, or they cover the whole world"
+            : "The polygon is not valid (self-intersecting or not closed)");
     }
 
     private static async Task<IResult> DeleteAsync(NpgsqlDataSource db, Guid id, string where, Guid? me, CancellationToken ct)

@@ -18,6 +18,17 @@ public sealed class S3rverServer : IAsyncLifetime
     public int Port { get; private set; }
     public string Endpoint => string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{Port}");
 
+    /// <summary>The settings that make an instance keep its files in <paramref name="bucket"/> of this server.</summary>
+    public IEnumerable<KeyValuePair<string, string>> StorageSettings(string bucket) =>
+    [
+        new("Panoramax:Storage:Kind", "s3"),
+        new("Panoramax:Storage:S3:Endpoint", Endpoint),
+        new("Panoramax:Storage:S3:UseSsl", "false"),
+        new("Panoramax:Storage:S3:AccessKey", AccessKey),
+        new("Panoramax:Storage:S3:SecretKey", SecretKey),
+        new("Panoramax:Storage:S3:Bucket", bucket),
+    ];
+
     public async Task InitializeAsync()
     {
         var tools = Path.Combine(TestPaths.RepoRoot, "tests", "tools");

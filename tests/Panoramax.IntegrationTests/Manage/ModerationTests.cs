@@ -181,4 +181,56 @@ public class ModerationTests(ManageFixture f) : IClassFixture<ManageFixture>
             Assert.Equal(HttpStatusCode.NoContent, r.StatusCode);
         }
     }
+
+    [Fact]
+    public async Task Putting_excluded_areas_replaces_them_and_invert_allows_uploads_only_inside_the_given_areas()
+    {
+        var spot = NewSpot();
+        async Task<bool> ExcludedAsync(double lon, double lat)
+        {
+            var (scope, db) = f.OpenDb();
+            await using (scope)
+            {
+                return await ExcludedAreas.ContainsAsync(db, f.OtherId, new Point(lon, lat) { SRID = 4326 });
+            }
+        }
+
+        var replaced = await OkJsonAsync(await SendJsonAsync(f.Admin, HttpMethod.Put, "/api/configuration/excluded_areas",
+            new { type = "FeatureCollection", features = new[] { Square(spot.Lon, spot.Lat, 0.01, "A"), Square(spot.Lon + 0.02, spot.Lat, 0.01, "B", isPublic: false) } }));
+        Assert.Equal(["A", "B"], replaced.GetProperty("features").EnumerateArray().Select(a => a.GetProperty("properties").GetProperty("label").GetString()!).ToArray());
+        Assert.True(await ExcludedAsync(spot.Lon + 0.005, spot.Lat + 0.005));
+        Assert.True(await ExcludedAsync(spot.Lon + 0.025, spot.Lat + 0.005));
+        Assert.False(await ExcludedAsync(spot.Lon - 0.5, spot.Lat));
+        Assert.Single((await JsonAsync(f.Http, "/api/configuration/excluded_areas")).GetProperty("features").EnumerateArray());
+
+        // Inverted: the feature is the only place where uploads stay allowed.
+        var inverted = await OkJsonAsync(await SendJsonAsync(f.Admin, HttpMethod.Put, "/api/configuration/excluded_areas?invert=true",
+            new { type = "FeatureCollection", features = new[] { Square(spot.Lon, spot.Lat, 0.01, "Town") } }));
+        var outside = Assert.Single(inverted.GetProperty("features").EnumerateArray());
+        Assert.Equal("Outside Town", outside.GetProperty("properties").GetProperty("label").GetString());
+        Assert.False(await ExcludedAsync(spot.Lon + 0.005, spot.Lat + 0.005));
+        Assert.True(await ExcludedAsync(spot.Lon + 0.025, spot.Lat + 0.005));
+        Assert.True(await ExcludedAsync(-120, -40));
+
+        using (var r = await SendJsonAsync(f.Owner, HttpMethod.Put, "/api/configuration/excluded_areas", new { type = "FeatureCollection", features = Array.Empty<object>() }))
+        {
+            await JsonAssert.IsApiErrorAsync(r, HttpStatusCode.Forbidden);
+        }
+        using (var r = await SendJsonAsync(f.Admin, HttpMethod.Put, "/api/configuration/excluded_areas", Square(0, 0, 1)))
+        {
+            await JsonAssert.IsApiErrorAsync(r, HttpStatusCode.BadRequest);
+        }
+        using (var r = await SendJsonAsync(f.Admin, HttpMethod.Put, "/api/configuration/excluded_areas?invert=true", new { type = "FeatureCollection", features = Array.Empty<object>() }))
+        {
+            await JsonAssert.IsApiErrorAsync(r, HttpStatusCode.BadRequest);
+        }
+        using (var r = await SendJsonAsync(f.Admin, HttpMethod.Put, "/api/configuration/excluded_areas", new { type = "FeatureCollection", features = new object[] { Square(0, 0, 1), 3 } }))
+        {
+            await JsonAssert.IsApiErrorAsync(r, HttpStatusCode.BadRequest);
+        }
+        // A refused replacement changed nothing; an empty collection clears them all.
+        Assert.Single((await JsonAsync(f.Admin, "/api/configuration/excluded_areas?all=true")).GetProperty("features").EnumerateArray());
+        var cleared = await OkJsonAsync(await SendJsonAsync(f.Admin, HttpMethod.Put, "/api/configuration/excluded_areas", new { type = "FeatureCollection", features = Array.Empty<object>() }));
+        Assert.Empty(cleared.GetProperty("features").EnumerateArray());
+    }
 }

@@ -59,12 +59,7 @@ public sealed class S3NoBlurInstance : WorkerInstance
         new("Panoramax:Blurring:Enabled", "false"),
         new("Panoramax:Jobs:RetryBaseDelay", "00:00:00.100"),
         new("Panoramax:Jobs:MaxAttempts", "3"),
-        new("Panoramax:Storage:Kind", "s3"),
-        new("Panoramax:Storage:S3:Endpoint", _s3.Endpoint),
-        new("Panoramax:Storage:S3:UseSsl", "false"),
-        new("Panoramax:Storage:S3:AccessKey", S3rverServer.AccessKey),
-        new("Panoramax:Storage:S3:SecretKey", S3rverServer.SecretKey),
-        new("Panoramax:Storage:S3:Bucket", "panoramax-pipeline"),
+        .. _s3.StorageSettings("panoramax-pipeline"),
     ];
 
     public override async Task InitializeAsync()

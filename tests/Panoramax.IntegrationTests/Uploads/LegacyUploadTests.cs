@@ -89,15 +89,7 @@ public sealed class S3UploadInstance : AnonymousUploadInstance
 {
     private readonly S3rverServer _s3 = new();
 
-    protected override IEnumerable<KeyValuePair<string, string>> ExtraSettings =>
-    [
-        new("Panoramax:Storage:Kind", "s3"),
-        new("Panoramax:Storage:S3:Endpoint", _s3.Endpoint),
-        new("Panoramax:Storage:S3:UseSsl", "false"),
-        new("Panoramax:Storage:S3:AccessKey", S3rverServer.AccessKey),
-        new("Panoramax:Storage:S3:SecretKey", S3rverServer.SecretKey),
-        new("Panoramax:Storage:S3:Bucket", "panoramax-uploads"),
-    ];
+    protected override IEnumerable<KeyValuePair<string, string>> ExtraSettings => _s3.StorageSettings("panoramax-uploads");
 
     public override async Task InitializeAsync()
     {
