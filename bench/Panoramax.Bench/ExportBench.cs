@@ -115,12 +115,41 @@ internal static class ExportBench
             Console.WriteLine(Inv($"export job (files + STAC items + CSV + SHA256SUMS, then into the store): {seconds:F2} s, {bytes / 1e6 / seconds:F0} MB/s of archive ({bytes / 1e6:F0} MB)"));
             Console.WriteLine(Inv($"ratio export/baseline: {seconds / baseline.TotalSeconds:F2}x time"));
             Console.WriteLine(Inv($"peak RSS of the export process: {cost.MaxRssKb / 1024.0:F0} MB (whole .NET process incl. runtime); goal < 300 MB: {(cost.MaxRssKb < 300 * 1024 ? "met" : "NOT met")}"));
-            return 0;
+            return await VerifyAsync(store, StorageKeys.Export(seeded.AccountId, exportId), ids) ? 0 : 1;
         }
         finally
         {
             Directory.Delete(work, recursive: true);
         }
+    }
+
+    /// <summary>Opens the stored archive and checks it is complete: a picture and its STAC Item for every id, and every
+    /// file's SHA-256 equal to its line in SHA256SUMS.</summary>
+    private static async Task<bool> VerifyAsync(FileSystemBlobStore store, string key, List<Guid> ids)
+    {
+        await using var archive = (await store.OpenReadAsync(key, 0, null, default))!;
+        await using var zip = await ZipArchive.CreateAsync(archive, ZipArchiveMode.Read, leaveOpen: false, entryNameEncoding: null);
+        var sums = new Dictionary<string, string>(StringComparer.Ordinal);
+        using (var reader = new StreamReader(await zip.GetEntry("SHA256SUMS")!.OpenAsync()))
+        {
+            while (await reader.ReadLineAsync() is { Length: > 0 } line)
+            {
+                sums[line[66..]] = line[..64];
+            }
+        }
+        int checkedFiles = 0, bad = 0;
+        foreach (var entry in zip.Entries.Where(e => sums.ContainsKey(e.FullName)))
+        {
+            await using var content = await entry.OpenAsync();
+            var hash = Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(content));
+            bad += string.Equals(hash, sums[entry.FullName], StringComparison.OrdinalIgnoreCase) ? 0 : 1;
+            checkedFiles++;
+        }
+        var names = zip.Entries.Select(e => e.FullName).ToList();
+        var missing = ids.Count(id => !names.Any(n => n.EndsWith($"-{id}.jpg", StringComparison.Ordinal)) || !names.Any(n => n.EndsWith($"-{id}.json", StringComparison.Ordinal)));
+        var ok = bad == 0 && missing == 0 && checkedFiles >= 2 * ids.Count;
+        Console.WriteLine(Inv($"archive check: {checkedFiles:N0} files hashed against SHA256SUMS, {bad} mismatches, {missing} pictures without their JPEG or STAC Item: {(ok ? "complete" : "NOT complete")}"));
+        return ok;
     }
 
     /// <summary>Child-process entry: the export job alone, on an already seeded database and store.</summary>
