@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Panoramax.IntegrationTests.Infrastructure;
@@ -57,7 +56,6 @@ public sealed class TwoInstances : IAsyncLifetime
 /// </summary>
 public sealed class FederationPageJourneyTests(TwoInstances net) : IClassFixture<TwoInstances>
 {
-    private const string ChromiumPath = "/usr/lib/chromium/chromium";
     private static readonly string Artifacts = Path.Combine(TestPaths.RepoRoot, "artifacts", "e2e");
 
     [Fact]
@@ -66,27 +64,11 @@ public sealed class FederationPageJourneyTests(TwoInstances net) : IClassFixture
         Directory.CreateDirectory(Artifacts);
         var b = await IdentityAsync(net.B);
         var a = await IdentityAsync(net.A);
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = ChromiumPath, Headless = true, Args = ViewerJourneyTests.ChromiumArgs });
-        await using var context = await ViewerJourneyTests.InstanceOnlyContextAsync(browser, net.A);
-        context.SetDefaultTimeout(30_000);
-        var page = await context.NewPageAsync();
-        var errors = new List<string>();
-        page.PageError += (_, e) => errors.Add(e);
-        var dialogs = new List<string>();
-        page.Dialog += (_, dialog) =>
-        {
-            dialogs.Add(dialog.Message);
-            _ = dialog.AcceptAsync();
-        };
+        await using var session = await PageSession.OpenAsync(net.A);
+        var page = session.Page;
 
         // The page sends the anonymous visitor to the login form, and back once logged in as an admin.
-        await page.GotoAsync("/admin/federation");
-        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/login\\?"));
-        await page.GetByLabel("Name or e-mail").FillAsync("admin");
-        await page.GetByLabel("Password").FillAsync(TestInstance.AdminPassword);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
-        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/admin/federation$"));
+        await ManagePagesJourneyTests.LogInThroughAsync(page, "/admin/federation", "admin", TestInstance.AdminPassword);
 
         // A's identity, as B will pin it.
         await Assertions.Expect(page.Locator("#identity-name")).ToHaveTextAsync("Instance A");
@@ -121,7 +103,7 @@ public sealed class FederationPageJourneyTests(TwoInstances net) : IClassFixture
         await Assertions.Expect(row).ToHaveAttributeAsync("data-trust", "trusted");
         await Assertions.Expect(row.Locator(".trust")).ToHaveTextAsync("Trusted");
         await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("Instance B is trusted: it syncs now.");
-        Assert.Contains(fingerprint, Assert.Single(dialogs), StringComparison.Ordinal);
+        Assert.Contains(fingerprint, Assert.Single(session.Dialogs), StringComparison.Ordinal);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Artifacts, "federation-3-trusted.png"), FullPage = true });
 
         // Block: blocked, and it may be trusted again.
@@ -140,8 +122,8 @@ public sealed class FederationPageJourneyTests(TwoInstances net) : IClassFixture
         await page.GetByRole(AriaRole.Button, new() { Name = "Remove Instance B" }).ClickAsync();
         await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("Instance B was removed.");
         await Assertions.Expect(page.Locator("#peers-empty")).ToBeVisibleAsync();
-        Assert.Equal(2, dialogs.Count);
-        Assert.Empty(errors);
+        Assert.Equal(2, session.Dialogs.Count);
+        Assert.Empty(session.Errors);
     }
 
     private static async Task<JsonElement> IdentityAsync(TestInstance instance)
