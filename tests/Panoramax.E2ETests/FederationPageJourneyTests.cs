@@ -80,6 +80,7 @@ public sealed class FederationPageJourneyTests(TwoInstances net) : IClassFixture
         // The legacy source is listed with what went wrong (nothing listens there) and can be harvested now.
         var legacy = page.Locator("#sources tr", new() { HasText = TwoInstances.LegacyName });
         await Assertions.Expect(legacy).ToContainTextAsync("http://127.0.0.1:9/geovisio");
+        await Assertions.Expect(legacy).ToContainTextAsync("0 sequences, 0 pictures");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Artifacts, "federation-1-identity.png"), FullPage = true });
         await page.GetByRole(AriaRole.Button, new() { Name = $"Harvest {TwoInstances.LegacyName} now" }).ClickAsync();
         await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync($"The harvest of {TwoInstances.LegacyName} started: reload the page to see how it went.");

@@ -9,7 +9,7 @@ namespace Panoramax.Server.Federation;
 public static class PeerAdminEndpoints
 {
     // Our own admin API (GeoVisio has none): snake_case like the rest of the API's own fields.
-    private static readonly System.Text.Json.JsonSerializerOptions Json = new(ApiJson.Options) { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower };
+    internal static readonly System.Text.Json.JsonSerializerOptions Json = new(ApiJson.Options) { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower };
 
     /// <summary>Body of <c>POST /api/admin/peers</c>.</summary>
     public sealed record AddPeerRequest(string? Url);

@@ -80,27 +80,27 @@
     $("peers-empty").hidden = peers.length !== 0;
   }
 
-  // The sources' status (its fields are named as in the API: Name, Url, LastRunAt…).
+  // A source's status and its "harvest now" button.
   function sourceRow(s) {
-    const harvest = el("button", { type: "button", class: "secondary", "aria-label": `Harvest ${s.Name} now` }, "Harvest now");
+    const harvest = el("button", { type: "button", class: "secondary", "aria-label": `Harvest ${s.name} now` }, "Harvest now");
     harvest.addEventListener("click", async () => {
       harvest.disabled = true;
       try {
-        await P.api("POST", `admin/sources/${s.Id}/harvest`);
-        P.say(`The harvest of ${s.Name} started: reload the page to see how it went.`);
+        await P.api("POST", `admin/sources/${s.id}/harvest`);
+        P.say(`The harvest of ${s.name} started: reload the page to see how it went.`);
       } catch (e) {
-        P.say(`Could not harvest ${s.Name}: ${e.message}`, true);
+        P.say(`Could not harvest ${s.name}: ${e.message}`, true);
       } finally {
         harvest.disabled = false;
       }
     });
-    return el("tr", { "data-id": s.Id },
-      el("th", { scope: "row" }, s.Name),
-      el("td", null, s.Url),
-      el("td", null, never(s.LastRunAt)),
-      el("td", null, never(s.LastSuccessAt)),
-      el("td", { class: s.LastError ? "error" : null }, s.LastError ? `${s.LastError} (${P.dateTime(s.LastErrorAt)})` : ""),
-      el("td", null, `${s.Collections} sequences, ${s.Pictures} pictures`),
+    return el("tr", { "data-id": s.id },
+      el("th", { scope: "row" }, s.name),
+      el("td", null, s.url),
+      el("td", null, never(s.last_run_at)),
+      el("td", null, never(s.last_success_at)),
+      el("td", { class: s.last_error ? "error" : null }, s.last_error ? `${s.last_error} (${P.dateTime(s.last_error_at)})` : ""),
+      el("td", null, `${s.collections} sequences, ${s.pictures} pictures`),
       el("td", null, harvest));
   }
 
