@@ -97,6 +97,7 @@ public sealed class FederationPageJourneyTests(TwoInstances net) : IClassFixture
         await Assertions.Expect(row).ToContainTextAsync(net.B.FederationUrl);
         await Assertions.Expect(row).ToContainTextAsync(b.GetProperty("public_key").GetString()!);
         await Assertions.Expect(row.Locator(".fingerprint")).ToHaveTextAsync(fingerprint);
+        await Assertions.Expect(row.Locator(".lag")).ToHaveTextAsync("not synced yet");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Artifacts, "federation-2-pending.png"), FullPage = true });
 
         // Confirm (the dialog repeats the fingerprint): trusted.

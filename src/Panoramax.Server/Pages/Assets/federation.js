@@ -60,14 +60,14 @@
   }
 
   function peerRow(p) {
-    const lag = p.lag_entries > 0 ? `${p.lag_entries} entries, ${p.lag_seconds} s` : "up to date";
+    const lag = p.lag_entries > 0 ? `${p.lag_entries} entries, ${p.lag_seconds} s` : p.last_sync_at ? "up to date" : "not synced yet";
     return el("tr", { "data-id": p.id, "data-trust": p.trust },
       el("th", { scope: "row" }, p.name),
       el("td", null, p.federation_url || ""),
       el("td", { class: "trust" }, el("span", { class: p.trust === "trusted" ? "badge" : "badge warn" }, trustLabels[p.trust] || p.trust)),
       el("td", null, el("code", { title: "Ed25519 public key" }, p.public_key), "Fingerprint ", el("code", { class: "fingerprint" }, p.key_fingerprint)),
       el("td", null, never(p.last_sync_at)),
-      el("td", null, lag),
+      el("td", { class: "lag" }, lag),
       el("td", { class: p.last_error ? "error" : null }, p.last_error || ""),
       el("td", null, String(p.rejected_entries)),
       el("td", null, actions(p)));
