@@ -244,7 +244,7 @@ public sealed class ManagePagesJourneyTests(ManagePagesInstance instance) : ICla
     }
 
     /// <summary>Opens a page as an anonymous visitor, logs in through the real form it is sent to, and lands back on it.</summary>
-    private static async Task LogInThroughAsync(IPage page, string path, string name, string password)
+    internal static async Task LogInThroughAsync(IPage page, string path, string name, string password)
     {
         await page.GotoAsync(path);
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/login\\?"));

@@ -191,10 +191,10 @@ public sealed class AggregatorTests(AggregatorNetwork net) : IClassFixture<Aggre
         Assert.Equal(2, (await _agg.SearchIdsAsync(Ids(walk))).Count);
         using var admin = await TestAuth.AdminAsync(_agg);
         var sources = JsonDocument.Parse(await admin.GetStringAsync("/api/admin/sources")).RootElement.GetProperty("sources");
-        var failing = sources.EnumerateArray().Single(s => s.GetProperty("Name").GetString() == "legacy-failing");
-        Assert.Contains("HTTP 500", failing.GetProperty("LastError").GetString(), StringComparison.Ordinal);
-        Assert.Equal(2, failing.GetProperty("Pictures").GetInt64());
-        Assert.Equal(net.Failing.Url, failing.GetProperty("Url").GetString());
+        var failing = sources.EnumerateArray().Single(s => s.GetProperty("name").GetString() == "legacy-failing");
+        Assert.Contains("HTTP 500", failing.GetProperty("last_error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(2, failing.GetProperty("pictures").GetInt64());
+        Assert.Equal(net.Failing.Url, failing.GetProperty("url").GetString());
     }
 
     [Fact]
@@ -306,7 +306,7 @@ public sealed class AggregatorTests(AggregatorNetwork net) : IClassFixture<Aggre
         using var admin = await TestAuth.AdminAsync(_agg);
         var sources = JsonDocument.Parse(await admin.GetStringAsync("/api/admin/sources")).RootElement.GetProperty("sources");
         Assert.Equal(new[] { "legacy-clashing", "legacy-deletions", "legacy-failing", "legacy-malformed", "legacy-walks" },
-            sources.EnumerateArray().Select(s => s.GetProperty("Name").GetString()!).Order(StringComparer.Ordinal).ToArray());
+            sources.EnumerateArray().Select(s => s.GetProperty("name").GetString()!).Order(StringComparer.Ordinal).ToArray());
         using var harvest = await admin.PostAsync($"/api/admin/sources/{AggregatorNetwork.SourceId(net.Walks)}/harvest", null);
         Assert.Equal(HttpStatusCode.Accepted, harvest.StatusCode);
     }

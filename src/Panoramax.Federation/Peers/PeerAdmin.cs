@@ -11,9 +11,14 @@ namespace Panoramax.Federation.Peers;
 
 /// <summary>A peer as the admin page shows it.</summary>
 public sealed record PeerStatus(
-    Guid Id, string Name, string? FederationUrl, string? BaseUrl, string Trust, string PublicKey,
+    Guid Id, string Name, string? FederationUrl, string? BaseUrl, string Trust, string PublicKey, string KeyFingerprint,
     DateTimeOffset? LastSyncAt, string? LastError, long RejectedEntries, long LagEntries, double LagSeconds,
     IReadOnlyList<OriginCursor> Origins);
+
+/// <summary>This instance as its peers see it (what <c>Hello</c> answers), for the admin page: the key to read to other admins.</summary>
+public sealed record InstanceIdentity(
+    Guid InstanceId, string Name, string Role, string BaseUrl, string FederationUrl, string PublicKey, string KeyFingerprint,
+    uint ProtocolVersion, IReadOnlyList<string> Capabilities);
 
 public sealed record OriginCursor(Guid OriginId, long Seq, long PeerMaxSeq);
 
@@ -53,6 +58,16 @@ public sealed class PeerAdmin(
         var peer = await directory.RecordPeerAsync(hello.Instance, ct);
         await scheduler.RefreshAsync(ct);
         return (await ListAsync(ct)).Single(p => p.Id == peer.Id);
+    }
+
+    /// <summary>Our own identity, built as <c>Hello</c> builds it.</summary>
+    public async Task<InstanceIdentity> IdentityAsync(string role, CancellationToken ct)
+    {
+        var info = FederationGrpcService.SelfInfo(await directory.SelfAsync(ct), key, host);
+        return new InstanceIdentity(
+            Guid.Parse(info.InstanceId), info.Name, role, info.BaseUrl, info.FederationUrl,
+            Convert.ToHexStringLower(key.PublicKey), InstanceKeyStore.Fingerprint(key.PublicKey),
+            info.ProtocolVersion, [.. info.Capabilities]);
     }
 
     public Task<PeerStatus?> ConfirmAsync(Guid id, CancellationToken ct) => SetTrustAsync(id, PeerTrust.Trusted, ct);
@@ -109,7 +124,7 @@ public sealed class PeerAdmin(
             var behind = mine.Where(c => c.PeerMaxSeq > c.Seq).ToList();
             return new PeerStatus(
                 p.Id, p.Name, p.FederationUrl, p.BaseUrl, p.Trust.ToString().ToLowerInvariant(),
-                p.PublicKey is null ? "" : Convert.ToHexStringLower(p.PublicKey),
+                p.PublicKey is null ? "" : Convert.ToHexStringLower(p.PublicKey), InstanceKeyStore.Fingerprint(p.PublicKey),
                 p.LastSyncAt, p.LastError, p.RejectedEntries,
                 behind.Sum(c => c.PeerMaxSeq - c.Seq),
                 behind.Count == 0 ? 0 : Math.Round(behind.Max(c => (now - c.CaughtUpAt).TotalSeconds), 1),

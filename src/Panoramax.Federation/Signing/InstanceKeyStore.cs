@@ -64,6 +64,21 @@ public sealed class InstanceKeyStore : IDisposable
     public static bool Verify(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature) =>
         PublicKeyFrom(publicKey) is { } pk && Algorithm.Verify(pk, data, signature);
 
+    /// <summary>
+    /// A short form of a public key that two admins can read to each other before one confirms the other as a peer:
+    /// the first 16 bytes of the SHA-256 of the raw key, in lowercase hex groups of four (<c>1a2b:3c4d:…</c>).
+    /// </summary>
+    /// <param name="publicKey">32 raw bytes; an empty key gives an empty fingerprint.</param>
+    public static string Fingerprint(ReadOnlySpan<byte> publicKey)
+    {
+        if (publicKey.IsEmpty)
+        {
+            return "";
+        }
+        var hex = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(publicKey)[..16]);
+        return string.Join(':', Enumerable.Range(0, hex.Length / 4).Select(i => hex.Substring(i * 4, 4)));
+    }
+
     private static NSec.Cryptography.PublicKey? PublicKeyFrom(ReadOnlySpan<byte> raw) =>
         NSec.Cryptography.PublicKey.TryImport(Algorithm, raw, KeyBlobFormat.RawPublicKey, out var pk) ? pk : null;
 

@@ -1,4 +1,6 @@
 using Panoramax.Federation.Peers;
+using Microsoft.Extensions.Options;
+using Panoramax.Server.Hosting;
 using Panoramax.Server.Http;
 
 namespace Panoramax.Server.Federation;
@@ -7,13 +9,15 @@ namespace Panoramax.Server.Federation;
 public static class PeerAdminEndpoints
 {
     // Our own admin API (GeoVisio has none): snake_case like the rest of the API's own fields.
-    private static readonly System.Text.Json.JsonSerializerOptions Json = new(ApiJson.Options) { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower };
+    internal static readonly System.Text.Json.JsonSerializerOptions Json = new(ApiJson.Options) { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower };
 
     /// <summary>Body of <c>POST /api/admin/peers</c>.</summary>
     public sealed record AddPeerRequest(string? Url);
 
     public static RouteGroupBuilder MapPeerAdmin(this RouteGroupBuilder api)
     {
+        api.MapGet("/admin/federation", Identity).WithTags("Federation")
+            .WithSummary("This instance's federation identity (id, name, URLs, public key and its fingerprint), as Hello gives it to peers");
         var g = api.MapGroup("/admin/peers").WithTags("Federation");
         g.MapGet("", List);
         g.MapPost("", Add);
@@ -35,6 +39,12 @@ public static class PeerAdminEndpoints
         {
             throw ApiException.Forbidden($"Only administrators manage {what}.");
         }
+    }
+
+    private static async Task<IResult> Identity(CurrentViewer viewer, PeerAdmin admin, IOptions<PanoramaxOptions> options, CancellationToken ct)
+    {
+        RequireAdmin(viewer, "the federation");
+        return Results.Json(await admin.IdentityAsync(options.Value.Role.ToString().ToLowerInvariant(), ct), Json);
     }
 
     private static async Task<IResult> List(CurrentViewer viewer, PeerAdmin admin, CancellationToken ct)

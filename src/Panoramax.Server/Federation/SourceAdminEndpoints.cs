@@ -3,7 +3,7 @@ using Panoramax.Server.Http;
 
 namespace Panoramax.Server.Federation;
 
-/// <summary>Admin API of the harvested legacy GeoVisio instances (configured in <c>Panoramax:Aggregator:Sources</c>): status and harvest-now.</summary>
+/// <summary>Admin API of the harvested legacy GeoVisio instances (configured in <c>Panoramax:Aggregator:Sources</c>): status and harvest-now, in snake_case as the peers'.</summary>
 public static class SourceAdminEndpoints
 {
     private const string What = "legacy sources";
@@ -20,13 +20,13 @@ public static class SourceAdminEndpoints
     private static async Task<IResult> List(CurrentViewer viewer, LegacyHarvestScheduler sources, CancellationToken ct)
     {
         PeerAdminEndpoints.RequireAdmin(viewer, What);
-        return Results.Ok(new { sources = await sources.ListAsync(ct) });
+        return Results.Json(new { sources = await sources.ListAsync(ct) }, PeerAdminEndpoints.Json);
     }
 
     private static async Task<IResult> Get(Guid id, CurrentViewer viewer, LegacyHarvestScheduler sources, CancellationToken ct)
     {
         PeerAdminEndpoints.RequireAdmin(viewer, What);
-        return (await sources.ListAsync(ct)).FirstOrDefault(s => s.Id == id) is { } source ? Results.Ok(source) : throw ApiException.NotFound("No such legacy source.");
+        return (await sources.ListAsync(ct)).FirstOrDefault(s => s.Id == id) is { } source ? Results.Json(source, PeerAdminEndpoints.Json) : throw ApiException.NotFound("No such legacy source.");
     }
 
     private static async Task<IResult> Harvest(Guid id, CurrentViewer viewer, LegacyHarvestScheduler sources, LegacySourceClient client, CancellationToken ct)

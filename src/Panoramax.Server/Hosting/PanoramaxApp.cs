@@ -193,6 +193,7 @@ public static class PanoramaxApp
         app.MapAccountPages();
         app.MapPageAssets();
         app.MapManagePages();
+        app.MapFederationPage();
         api.MapPictureFiles();
         // The blurring API lives at the root, as on SGBlur: callers configure a base URL and add /blur/.
         app.MapBlur();

@@ -84,13 +84,9 @@ public static class ManagePages
 
     internal static IResult AdminReports(HttpContext http, IOptions<PanoramaxOptions> options)
     {
-        if (http.Account() is not { IsAdmin: true })
-        {
-            return PageLayout.Render(http, options.Value, "Reports queue",
-                """<p class="error">Only administrators (the moderators of this instance) can see the reports queue.</p><p>Reports about your own pictures are in <a href="/my/reports">My reports</a>.</p>""",
-                StatusCodes.Status403Forbidden);
-        }
-        return Reports(http, options.Value, "Reports queue", "admin", "Reports sent to this instance, newest first", "Take down");
+        return PageLayout.RefuseNonAdmin(http, options.Value, "Reports queue",
+                """<p class="error">Only administrators (the moderators of this instance) can see the reports queue.</p><p>Reports about your own pictures are in <a href="/my/reports">My reports</a>.</p>""")
+            ?? Reports(http, options.Value, "Reports queue", "admin", "Reports sent to this instance, newest first", "Take down");
     }
 
     private static IResult Reports(HttpContext http, PanoramaxOptions o, string title, string mode, string caption, string extraColumn)

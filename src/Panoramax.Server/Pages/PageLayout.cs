@@ -22,6 +22,7 @@ public static class PageLayout
         ("/upload", "Upload", false),
         ("/account", "My account", false),
         ("/admin/reports", "Reports queue", true),
+        ("/admin/federation", "Federation", true),
     ];
 
     /// <summary>Serves the stylesheet and scripts of <c>Pages/Assets</c>.</summary>
@@ -75,6 +76,17 @@ public static class PageLayout
             </html>
             """, "text/html; charset=utf-8", statusCode: status);
     }
+
+    /// <summary>
+    /// The 403 page of an administrators' page for a logged-in non-admin (anonymous visitors never get here: the
+    /// route sends them to the login first), or null for an admin.
+    /// </summary>
+    /// <param name="http">The request.</param>
+    /// <param name="o">Instance name and colour.</param>
+    /// <param name="title">Title of the refused page.</param>
+    /// <param name="explanation">HTML saying who may see the page and where to go instead.</param>
+    public static IResult? RefuseNonAdmin(HttpContext http, PanoramaxOptions o, string title, string explanation) =>
+        http.Account() is { IsAdmin: true } ? null : Render(http, o, title, explanation, StatusCodes.Status403Forbidden);
 
     /// <summary>HTML-encodes a text for an element or an attribute.</summary>
     /// <param name="text">Plain text.</param>

@@ -39,6 +39,7 @@ public sealed class ManagePagesTests(TestInstance instance) : IClassFixture<Test
     [Theory]
     [MemberData(nameof(PersonalPages))]
     [InlineData("/admin/reports")]
+    [InlineData("/admin/federation")]
     public async Task Anonymous_visitors_are_sent_to_the_login_and_back(string path)
     {
         using var anonymous = TestAuth.CookieClient(instance);
@@ -90,6 +91,7 @@ public sealed class ManagePagesTests(TestInstance instance) : IClassFixture<Test
     [InlineData("/pages/my-sequences.js", "text/javascript", "collections/")]
     [InlineData("/pages/sequence.js", "text/javascript", "/cut")]
     [InlineData("/pages/reports.js", "text/javascript", "moderation/takedown")]
+    [InlineData("/pages/federation.js", "text/javascript", "admin/peers")]
     [InlineData("/upload/upload.css", "text/css", "#drop")]
     public async Task Page_assets_are_served_from_the_assembly(string path, string type, string excerpt)
     {

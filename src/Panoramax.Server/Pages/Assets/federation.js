@@ -1,0 +1,138 @@
+// The administrators' federation page: this instance's identity (GET /api/admin/federation), the peers
+// (GET/POST /api/admin/peers, POST …/{id}/confirm and …/{id}/block, DELETE …/{id}) and the harvested legacy
+// GeoVisio sources (GET /api/admin/sources, POST …/{id}/harvest).
+(() => {
+  "use strict";
+  const P = window.PanoramaxPages;
+  const { $, el } = P;
+
+  const trustLabels = { pending: "Pending: waiting for your confirmation", trusted: "Trusted", blocked: "Blocked" };
+  const never = (iso) => (iso ? P.dateTime(iso) : "never");
+
+  async function loadIdentity() {
+    const me = await P.api("GET", "admin/federation");
+    $("identity-name").textContent = me.name;
+    $("identity-id").textContent = me.instance_id;
+    $("identity-role").textContent = me.role;
+    $("identity-federation-url").textContent = me.federation_url;
+    $("identity-key").textContent = me.public_key;
+    $("identity-fingerprint").textContent = me.key_fingerprint;
+  }
+
+  // One action button of a peer's row: runs the call, says what happened and reloads the table.
+  function action(label, name, run, danger) {
+    const button = el("button", { type: "button", class: danger ? "danger" : "secondary", "aria-label": `${label} ${name}` }, label);
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      try {
+        const said = await run();
+        if (said) { P.say(said); await loadPeers(); }
+      } catch (e) {
+        P.say(`Could not ${label.toLowerCase()} ${name}: ${e.message}`, true);
+      } finally {
+        button.disabled = false;
+      }
+    });
+    return button;
+  }
+
+  function actions(p) {
+    const list = [];
+    if (p.trust !== "trusted") {
+      list.push(action(p.trust === "blocked" ? "Trust again" : "Confirm", p.name, async () => {
+        if (!window.confirm(`Trust ${p.name}? Its key fingerprint is ${p.key_fingerprint}: check it with its administrator first.`)) return null;
+        await P.api("POST", `admin/peers/${p.id}/confirm`);
+        return `${p.name} is trusted: it syncs now.`;
+      }));
+    }
+    if (p.trust !== "blocked") {
+      list.push(action("Block", p.name, async () => {
+        await P.api("POST", `admin/peers/${p.id}/block`);
+        return `${p.name} is blocked: its calls are refused and it is not synced any more.`;
+      }, true));
+    }
+    list.push(action("Remove", p.name, async () => {
+      if (!window.confirm(`Remove ${p.name}? Its key is forgotten; the pictures it already sent stay.`)) return null;
+      await P.api("DELETE", `admin/peers/${p.id}`);
+      return `${p.name} was removed.`;
+    }, true));
+    return el("span", { class: "actions" }, ...list);
+  }
+
+  function peerRow(p) {
+    const lag = p.lag_entries > 0 ? `${p.lag_entries} entries, ${p.lag_seconds} s` : p.last_sync_at ? "up to date" : "not synced yet";
+    return el("tr", { "data-id": p.id, "data-trust": p.trust },
+      el("th", { scope: "row" }, p.name),
+      el("td", null, p.federation_url || ""),
+      el("td", { class: "trust" }, el("span", { class: p.trust === "trusted" ? "badge" : "badge warn" }, trustLabels[p.trust] || p.trust)),
+      el("td", null, el("code", { title: "Ed25519 public key" }, p.public_key), "Fingerprint ", el("code", { class: "fingerprint" }, p.key_fingerprint)),
+      el("td", null, never(p.last_sync_at)),
+      el("td", { class: "lag" }, lag),
+      el("td", { class: p.last_error ? "error" : null }, p.last_error || ""),
+      el("td", null, String(p.rejected_entries)),
+      el("td", null, actions(p)));
+  }
+
+  async function loadPeers() {
+    const peers = (await P.api("GET", "admin/peers")).peers || [];
+    $("peers").replaceChildren(...peers.map(peerRow));
+    $("peers-table").hidden = peers.length === 0;
+    $("peers-empty").hidden = peers.length !== 0;
+  }
+
+  // A source's status and its "harvest now" button.
+  function sourceRow(s) {
+    const harvest = el("button", { type: "button", class: "secondary", "aria-label": `Harvest ${s.name} now` }, "Harvest now");
+    harvest.addEventListener("click", async () => {
+      harvest.disabled = true;
+      try {
+        await P.api("POST", `admin/sources/${s.id}/harvest`);
+        P.say(`The harvest of ${s.name} started: reload the page to see how it went.`);
+      } catch (e) {
+        P.say(`Could not harvest ${s.name}: ${e.message}`, true);
+      } finally {
+        harvest.disabled = false;
+      }
+    });
+    return el("tr", { "data-id": s.id },
+      el("th", { scope: "row" }, s.name),
+      el("td", null, s.url),
+      el("td", null, never(s.last_run_at)),
+      el("td", null, never(s.last_success_at)),
+      el("td", { class: s.last_error ? "error" : null }, s.last_error ? `${s.last_error} (${P.dateTime(s.last_error_at)})` : ""),
+      el("td", null, `${s.collections} sequences, ${s.pictures} pictures`),
+      el("td", null, harvest));
+  }
+
+  async function loadSources() {
+    const sources = (await P.api("GET", "admin/sources")).sources || [];
+    $("sources").replaceChildren(...sources.map(sourceRow));
+    $("sources-table").hidden = sources.length === 0;
+    $("sources-empty").hidden = sources.length !== 0;
+  }
+
+  $("add-peer").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const input = $("peer-url");
+    const button = $("add-peer").querySelector("button");
+    button.disabled = true;
+    P.say(`Asking ${input.value} who it is…`);
+    try {
+      const p = await P.api("POST", "admin/peers", { url: input.value.trim() });
+      P.say(p.trust === "pending"
+        ? `${p.name} answered with key fingerprint ${p.key_fingerprint}: check it with its administrator, then confirm it.`
+        : `${p.name} was added (${p.trust}).`);
+      input.value = "";
+      await loadPeers();
+    } catch (err) {
+      P.say(`Could not add the peer: ${err.message}`, true);
+      input.focus();
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  loadIdentity().catch((e) => P.say(`Could not load this instance's identity: ${e.message}`, true));
+  loadPeers().catch((e) => P.say(`Could not load the peers: ${e.message}`, true));
+  loadSources().catch((e) => P.say(`Could not load the legacy sources: ${e.message}`, true));
+})();

@@ -1,0 +1,88 @@
+using Microsoft.Extensions.Options;
+using Panoramax.Auth;
+using Panoramax.Federation.Peers;
+using Panoramax.Server.Hosting;
+
+namespace Panoramax.Server.Pages;
+
+/// <summary>
+/// <c>/admin/federation</c>, the administrators' page of the federation: this instance's identity (what peers pin),
+/// its peers with their sync status and the trust actions, and the harvested legacy GeoVisio sources. Like the other
+/// pages it is plain HTML plus one script calling the admin API (<c>/api/admin/federation</c>, <c>/api/admin/peers</c>,
+/// <c>/api/admin/sources</c>), which keeps every rule.
+/// </summary>
+public static class FederationPage
+{
+    private const string Title = "Federation";
+
+    /// <summary>Maps the page (anonymous visitors go to the login and come back).</summary>
+    /// <param name="app">The application.</param>
+    public static WebApplication MapFederationPage(this WebApplication app)
+    {
+        app.MapGet("/admin/federation", Render).WithName("FederationPage").ExcludeFromDescription().RequireLoginWithRedirect();
+        return app;
+    }
+
+    internal static IResult Render(HttpContext http, IOptions<PanoramaxOptions> options)
+    {
+        var o = options.Value;
+        if (PageLayout.RefuseNonAdmin(http, o, Title,
+                """<p class="error">Only administrators of this instance manage its federation peers.</p>""") is { } refused)
+        {
+            return refused;
+        }
+        if (http.RequestServices.GetService<PeerAdmin>() is null)
+        {
+            return PageLayout.Render(http, o, Title,
+                """<p>Federation is off on this instance (<code>Panoramax:Federation:Enabled=false</code>): it has no peers.</p>""");
+        }
+        const string body = """
+            <div id="federation-page">
+              <p id="status" class="status" role="status"></p>
+              <h2 id="identity-title">This instance</h2>
+              <p>Peers add this instance by its federation URL. Before confirming, their administrators should check with
+                 you that the key they see has this fingerprint.</p>
+              <dl id="identity" class="fields" aria-labelledby="identity-title">
+                <dt>Name</dt><dd id="identity-name"></dd>
+                <dt>Instance id</dt><dd id="identity-id"></dd>
+                <dt>Role</dt><dd id="identity-role"></dd>
+                <dt>Federation URL</dt><dd id="identity-federation-url"></dd>
+                <dt>Public key</dt><dd><code id="identity-key"></code></dd>
+                <dt>Key fingerprint</dt><dd><code id="identity-fingerprint"></code></dd>
+              </dl>
+
+              <h2 id="peers-title">Peers</h2>
+              <form id="add-peer" class="tools">
+                <p><label for="peer-url">Federation URL of a new peer</label><br>
+                  <input id="peer-url" type="url" required placeholder="http://peer.example.org:5001"></p>
+                <p><button type="submit">Add peer</button></p>
+              </form>
+              <p>A new peer is <em>pending</em> until you confirm it: compare its key fingerprint with what its administrator
+                 reads on their own page first. Blocked peers are refused; removing a peer forgets its key.</p>
+              <table id="peers-table" hidden>
+                <caption class="visually-hidden">Peers of this instance, by name</caption>
+                <thead><tr>
+                  <th scope="col">Name</th><th scope="col">Federation URL</th><th scope="col">Trust</th><th scope="col">Public key</th>
+                  <th scope="col">Last sync</th><th scope="col">Lag</th><th scope="col">Last error</th><th scope="col">Rejected entries</th>
+                  <th scope="col"><span class="visually-hidden">Actions</span></th>
+                </tr></thead>
+                <tbody id="peers"></tbody>
+              </table>
+              <p id="peers-empty" hidden>No peer yet: add one by its federation URL.</p>
+
+              <h2 id="sources-title">Legacy GeoVisio sources</h2>
+              <p>Harvested over HTTP on a schedule; they are configured in <code>Panoramax:Aggregator:Sources</code>.</p>
+              <table id="sources-table" hidden>
+                <caption class="visually-hidden">Harvested legacy instances, by name</caption>
+                <thead><tr>
+                  <th scope="col">Name</th><th scope="col">URL</th><th scope="col">Last run</th><th scope="col">Last success</th>
+                  <th scope="col">Last error</th><th scope="col">Held</th><th scope="col"><span class="visually-hidden">Actions</span></th>
+                </tr></thead>
+                <tbody id="sources"></tbody>
+              </table>
+              <p id="sources-empty" hidden>No legacy source is harvested here.</p>
+            </div>
+            """;
+        return PageLayout.Render(http, o, Title, body, 200, "pages.js", "federation.js");
+    }
+}
