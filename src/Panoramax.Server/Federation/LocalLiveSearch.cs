@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Panoramax.Domain.Visibility;
@@ -16,8 +15,6 @@ namespace Panoramax.Server.Federation;
 /// </summary>
 internal sealed class LocalLiveSearch(NpgsqlDataSource db, IFederationHost host, IOptions<PanoramaxOptions> options) : ILocalSearch
 {
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = ApiJson.Options.Encoder };
-
     public async Task<IReadOnlyList<SearchHit>> SearchAsync(LiveSearchQuery query, CancellationToken ct)
     {
         var bbox = query.Bbox is [var minX, var minY, var maxX, var maxY] ? new Bbox(minX, minY, maxX, maxY) : null;
@@ -32,17 +29,6 @@ internal sealed class LocalLiveSearch(NpgsqlDataSource db, IFederationHost host,
         }, order, query.Limit, point, ct);
         var links = LinkBuilder.ForBase(host.PublicBaseUrl);
         var license = options.Value.Instance.LicenseId;
-        var hits = new List<SearchHit>(rows.Count);
-        using var buffer = new MemoryStream();
-        foreach (var row in rows)
-        {
-            buffer.SetLength(0);
-            await using (var w = new Utf8JsonWriter(buffer, WriterOptions))
-            {
-                StacItemJson.Write(w, row, links, license);
-            }
-            hits.Add(new SearchHit(row.Id, buffer.ToArray()));
-        }
-        return hits;
+        return [.. rows.Select(row => new SearchHit(row.Id, StacItemJson.ToUtf8(row, links, license)))];
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Panoramax.Persistence.Queries;
@@ -390,6 +391,19 @@ public static class StacItemJson
             Write(a.Writer, row, links, license, related);
             return Task.CompletedTask;
         });
+
+    private static readonly JsonWriterOptions CompactWriter = new() { Encoder = ApiJson.Options.Encoder };
+
+    /// <summary>One Item as UTF-8 JSON, for answers that travel as documents (the federation feed, live search).</summary>
+    public static byte[] ToUtf8(ItemRow row, LinkBuilder links, string instanceLicense)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer, CompactWriter))
+        {
+            Write(w, row, links, instanceLicense);
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
 
     /// <summary>A FeatureCollection of items with the given links.</summary>
     public static IResult FeatureCollection(IReadOnlyList<ItemRow> rows, LinkBuilder links, string license, JsonArray collectionLinks) =>
