@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Microsoft.Extensions.DependencyInjection;
 using Panoramax.Domain.Instances;
 using Panoramax.Federation.Protocol.V1;
 using Panoramax.Federation.Signing;
@@ -231,5 +232,56 @@ public sealed class LiveSearchTests(LiveSearchNetwork net) : IClassFixture<LiveS
     {
         var answer = await net.A.GetJsonAsync("/api/search?limit=1");
         Assert.False(answer.TryGetProperty("federation", out _));
+    }
+}
+
+/// <summary>Further hops on the A—B—C chain: A asks B with two hops, B asks C (never A back), once per request id.</summary>
+public sealed class LiveSearchHopsTests(ChainNetwork net) : IClassFixture<ChainNetwork>
+{
+    [Fact]
+    public async Task A_request_with_two_hops_reaches_the_peer_of_a_peer_once_per_request_id()
+    {
+        var onC = await TestData.SequenceAsync(net.C, net.C.AccountId, TestData.Walk(6.63, 46.52, new DateTimeOffset(2024, 8, 1, 8, 0, 0, TimeSpan.Zero), 1));
+        var key = net.A.Services.GetRequiredService<InstanceKeyStore>();
+        using var channel = GrpcChannel.ForAddress(net.B.GrpcUrl);
+        var client = new Federation.Protocol.V1.Federation.FederationClient(channel);
+        var request = new SearchRequest { RequestId = Guid.NewGuid().ToString(), HopsLeft = 2, Limit = 10, DeadlineMs = 3000 };
+        request.Ids.Add(onC.PictureIds[0].ToString());
+        Metadata Token() => new() { { CallToken.MetadataKey, CallToken.Create(key, net.A.Id, net.B.Id, TimeProvider.System.GetUtcNow()) } };
+
+        var first = await client.SearchAsync(request, Token());
+        Assert.Single(first.Items);
+        Assert.Contains(onC.PictureIds[0].ToString(), first.Items[0].ToStringUtf8(), StringComparison.Ordinal);
+        var asked = Assert.Single(first.Peers);
+        Assert.Equal(net.C.Id.ToString(), asked.InstanceId);
+        Assert.Equal(PeerSearchState.Ok, asked.Status);
+        Assert.False(first.Partial);
+
+        // The same request id again (a loop bringing it back): B answers from its own data only.
+        var again = await client.SearchAsync(request, Token());
+        Assert.Empty(again.Items);
+        Assert.Empty(again.Peers);
+
+        // One hop: B's own data only.
+        request.RequestId = Guid.NewGuid().ToString();
+        request.HopsLeft = 1;
+        var oneHop = await client.SearchAsync(request, Token());
+        Assert.Empty(oneHop.Items);
+        Assert.Empty(oneHop.Peers);
+    }
+
+    [Theory]
+    [InlineData("not-a-uuid", 10u)]
+    [InlineData("", 10u)]
+    [InlineData(null, 20000u)]
+    public async Task Malformed_search_requests_are_invalid_arguments(string? requestId, uint limit)
+    {
+        var key = net.A.Services.GetRequiredService<InstanceKeyStore>();
+        using var channel = GrpcChannel.ForAddress(net.B.GrpcUrl);
+        var client = new Federation.Protocol.V1.Federation.FederationClient(channel);
+        var request = new SearchRequest { RequestId = requestId ?? Guid.NewGuid().ToString(), Limit = limit };
+        var token = new Metadata { { CallToken.MetadataKey, CallToken.Create(key, net.A.Id, net.B.Id, TimeProvider.System.GetUtcNow()) } };
+        var e = await Assert.ThrowsAsync<RpcException>(async () => await client.SearchAsync(request, token));
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
     }
 }
