@@ -17,6 +17,28 @@ public interface IPayloadRenderer
 /// </summary>
 public sealed record RenderedPayload(string? Json, long Version);
 
+/// <summary>
+/// Answers a live federated search from this instance's database (own and replicated records) as an anonymous caller
+/// would see them: only public, ready pictures. Implemented by the host, which owns the STAC JSON.
+/// </summary>
+public interface ILocalSearch
+{
+    Task<IReadOnlyList<SearchHit>> SearchAsync(LiveSearchQuery query, CancellationToken ct);
+}
+
+/// <summary>What a live search may filter on (the part of <c>/api/search</c> that travels to peers).</summary>
+/// <param name="Bbox">min lon, min lat, max lon, max lat, or null.</param>
+/// <param name="Ids">Picture ids, or null for any.</param>
+/// <param name="CapturedFrom">Inclusive lower bound of the capture time.</param>
+/// <param name="CapturedTo">Inclusive upper bound of the capture time.</param>
+/// <param name="Limit">Maximum number of items.</param>
+public sealed record LiveSearchQuery(double[]? Bbox, IReadOnlyList<Guid>? Ids, DateTimeOffset? CapturedFrom, DateTimeOffset? CapturedTo, int Limit);
+
+/// <summary>One STAC Item of a live search: its id (for de-duplication) and its UTF-8 JSON.</summary>
+/// <param name="Id">The picture's global id.</param>
+/// <param name="Json">The STAC Item document.</param>
+public sealed record SearchHit(Guid Id, byte[] Json);
+
 /// <summary>Addresses of this instance as peers must see them, known to the host once it listens.</summary>
 public interface IFederationHost
 {

@@ -34,4 +34,6 @@ public sealed class FederationOptions
     public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(10);
     /// <summary>Minimum age before entries may be removed by retention (tombstones included).</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(90);
+    /// <summary>How long a live federated search (<c>/api/search?federated=live</c>) waits for peers before answering without them.</summary>
+    public TimeSpan SearchDeadline { get; set; } = TimeSpan.FromMilliseconds(1500);
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Panoramax.Federation.Feed;
 using Panoramax.Federation.Legacy;
 using Panoramax.Federation.Peers;
+using Panoramax.Federation.Search;
 using Panoramax.Federation.Sync;
 using Quartz;
 
@@ -14,11 +15,14 @@ public static class FederationServiceCollectionExtensions
     /// <summary>
     /// Federation services: the sealer, the gRPC service, the sync engine (Quartz), pokes, peer administration and the
     /// harvester of legacy GeoVisio instances.
-    /// The host supplies <see cref="IPayloadRenderer"/> and <see cref="IFederationHost"/>, and maps the gRPC service.
+    /// The host supplies <see cref="IPayloadRenderer"/>, <see cref="ILocalSearch"/> and <see cref="IFederationHost"/>, and maps the gRPC service.
     /// </summary>
     public static IServiceCollection AddPanoramaxFederation(this IServiceCollection services)
     {
-        services.AddOptions<FederationOptions>().BindConfiguration(FederationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<FederationOptions>().BindConfiguration(FederationOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.SearchDeadline > TimeSpan.Zero && o.SearchDeadline <= TimeSpan.FromMinutes(1),
+                "Panoramax:Federation:SearchDeadline must be positive and at most one minute")
+            .ValidateOnStart();
         // No catch-all "unimplemented service" routes: they would turn the API's 405 answers into 404s.
         services.AddGrpc(o =>
         {
@@ -31,6 +35,7 @@ public static class FederationServiceCollectionExtensions
         services.AddSingleton<PeerClients>();
         services.AddSingleton<ChangeApplier>();
         services.AddSingleton<PeerSynchronizer>();
+        services.AddSingleton<FederatedSearch>();
         services.AddScoped<PeerDirectory>();
         services.AddScoped<PeerAdmin>();
         services.AddQuartz();

@@ -5,6 +5,7 @@ using Panoramax.Domain.Instances;
 using Panoramax.Federation.Feed;
 using Panoramax.Federation.Peers;
 using Panoramax.Federation.Protocol.V1;
+using Panoramax.Federation.Search;
 using Panoramax.Federation.Signing;
 using Panoramax.Federation.Sync;
 
@@ -18,11 +19,13 @@ public sealed class FederationGrpcService(
     InstanceKeyStore key,
     IFederationHost host,
     PeerSyncScheduler scheduler,
+    FederatedSearch search,
+    ILocalSearch local,
     TimeProvider clock,
     ILogger<FederationGrpcService> logger) : Protocol.V1.Federation.FederationBase
 {
     public const uint ProtocolVersion = 1;
-    public static readonly string[] Capabilities = ["changes.v1", "follow", "poke"];
+    public static readonly string[] Capabilities = ["changes.v1", "follow", "poke", "search.v1"];
     private const int DefaultMaxEntries = 5000;
     private const int ReadChunk = 500;
 
@@ -128,6 +131,35 @@ public sealed class FederationGrpcService(
         logger.LogDebug("Poked by {Peer}", caller.Name);
         await scheduler.TriggerAsync(caller.Id, context.CancellationToken);
         return new PokeResponse();
+    }
+
+    public override async Task<SearchResponse> Search(SearchRequest request, ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        var caller = await AuthenticateTrustedAsync(context);
+        var (query, problem) = FederatedSearch.FromRequest(request);
+        if (query is null)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, problem!));
+        }
+        var started = clock.GetTimestamp();
+        var firstSight = search.FirstSight(request.RequestId);
+        var hits = await local.SearchAsync(query, ct);
+        var response = new SearchResponse();
+        response.Items.AddRange(hits.Select(h => Google.Protobuf.ByteString.CopyFrom(h.Json)));
+        // Further hops only for a request not seen yet, with time left for our own answer to travel back.
+        var left = (request.DeadlineMs == 0 ? search.Deadline : TimeSpan.FromMilliseconds(request.DeadlineMs))
+            - clock.GetElapsedTime(started) - TimeSpan.FromMilliseconds(100);
+        if (request.HopsLeft > 1 && firstSight && left > TimeSpan.Zero && hits.Count < query.Limit)
+        {
+            var more = await search.AskPeersAsync(query, request.RequestId, request.HopsLeft - 1, left, caller.Id, ct);
+            var ids = hits.Select(h => h.Id).ToHashSet();
+            response.Items.AddRange(more.Hits.Where(h => ids.Add(h.Id)).Take(query.Limit - hits.Count)
+                .Select(h => Google.Protobuf.ByteString.CopyFrom(h.Json)));
+            response.Peers.AddRange(more.Peers);
+            response.Partial = more.Partial;
+        }
+        return response;
     }
 
     private async Task<Instance> AuthenticateTrustedAsync(ServerCallContext context)

@@ -14,6 +14,7 @@ public static class FederationServices
         }
         FederationHosting.ConfigureEndpoints(builder, defaultUrls);
         builder.Services.AddSingleton<IPayloadRenderer, StacPayloadRenderer>();
+        builder.Services.AddSingleton<ILocalSearch, LocalLiveSearch>();
         builder.Services.AddSingleton<IFederationHost, ServerFederationHost>();
         builder.Services.AddPanoramaxFederation();
     }

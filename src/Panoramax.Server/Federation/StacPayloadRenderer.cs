@@ -19,8 +19,6 @@ namespace Panoramax.Server.Federation;
 /// </summary>
 internal sealed class StacPayloadRenderer(NpgsqlDataSource db, IFederationHost host, IOptions<PanoramaxOptions> options) : IPayloadRenderer
 {
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = ApiJson.Options.Encoder };
-
     public async Task<RenderedPayload> RenderAsync(EntityKind kind, Guid id, CancellationToken ct)
     {
         var links = LinkBuilder.ForBase(host.PublicBaseUrl);
@@ -34,12 +32,7 @@ internal sealed class StacPayloadRenderer(NpgsqlDataSource db, IFederationHost h
                 {
                     return new RenderedPayload(null, await VersionAsync("pictures", id, ct));
                 }
-                using var buffer = new MemoryStream();
-                await using (var w = new Utf8JsonWriter(buffer, WriterOptions))
-                {
-                    StacItemJson.Write(w, row, links, license);
-                }
-                return new RenderedPayload(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length), row.Version);
+                return new RenderedPayload(Encoding.UTF8.GetString(StacItemJson.ToUtf8(row, links, license)), row.Version);
             }
             case EntityKind.Sequence:
             {

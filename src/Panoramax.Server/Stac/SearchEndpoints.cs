@@ -3,7 +3,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Panoramax.Federation;
 using Panoramax.Persistence.Queries;
+using Panoramax.Server.Federation;
 using Panoramax.Server.Hosting;
 using Panoramax.Server.Http;
 using Panoramax.Server.Stac.Filter;
@@ -31,21 +33,21 @@ public static class SearchEndpoints
     /// <summary>Search parameters, whichever way they came (query string or JSON body).</summary>
     internal sealed record SearchRequest(
         string? Limit, string? Bbox, string? Intersects, string? Datetime, IEnumerable<string?>? Ids, IEnumerable<string?>? Collections,
-        string? PlacePosition, string? PlaceDistance, string? PlaceFovTolerance, string? Filter, string? SortBy);
+        string? PlacePosition, string? PlaceDistance, string? PlaceFovTolerance, string? Filter, string? SortBy, string? Federated = null);
 
     internal static Task<IResult> GetAsync(HttpRequest request, LinkBuilder links, CurrentViewer current, NpgsqlDataSource db, IOptions<PanoramaxOptions> options, CancellationToken ct)
     {
         var q = request.Query;
         var search = new SearchRequest(q["limit"], q["bbox"], q["intersects"], q["datetime"], q["ids"], q["collections"],
-            q["place_position"], q["place_distance"], q["place_fov_tolerance"], q["filter"], q["sortby"]);
-        return RunAsync(search, links, current, db, options, ct);
+            q["place_position"], q["place_distance"], q["place_fov_tolerance"], q["filter"], q["sortby"], q["federated"]);
+        return RunAsync(search, links, current, db, options, request.HttpContext.RequestServices, ct);
     }
 
     internal static async Task<IResult> PostAsync(HttpRequest request, LinkBuilder links, CurrentViewer current, NpgsqlDataSource db, IOptions<PanoramaxOptions> options, CancellationToken ct)
     {
         var body = await JsonBody.ReadObjectAsync(request, StatusCodes.Status400BadRequest,
             "POST /api/search needs a JSON body with Content-Type: application/json", "The search body must be a JSON object", ct);
-        var known = new HashSet<string>(StringComparer.Ordinal) { "limit", "bbox", "intersects", "datetime", "ids", "collections", "place_position", "place_distance", "place_fov_tolerance", "filter", "filter-lang", "sortby" };
+        var known = new HashSet<string>(StringComparer.Ordinal) { "limit", "bbox", "intersects", "datetime", "ids", "collections", "place_position", "place_distance", "place_fov_tolerance", "filter", "filter-lang", "sortby", "federated" };
         var unknown = body.EnumerateObject().Select(p => p.Name).Where(n => !known.Contains(n)).ToList();
         if (unknown.Count > 0)
         {
@@ -54,12 +56,14 @@ public static class SearchEndpoints
         var search = new SearchRequest(
             Scalar(body, "limit"), ListOrScalar(body, "bbox"), Geometry(body, "intersects"), Scalar(body, "datetime"),
             List(body, "ids"), List(body, "collections"), ListOrScalar(body, "place_position"), Scalar(body, "place_distance"),
-            Scalar(body, "place_fov_tolerance"), Scalar(body, "filter"), SortBy(body));
-        return await RunAsync(search, links, current, db, options, ct);
+            Scalar(body, "place_fov_tolerance"), Scalar(body, "filter"), SortBy(body), Scalar(body, "federated"));
+        return await RunAsync(search, links, current, db, options, request.HttpContext.RequestServices, ct);
     }
 
-    private static async Task<IResult> RunAsync(SearchRequest s, LinkBuilder links, CurrentViewer current, NpgsqlDataSource db, IOptions<PanoramaxOptions> options, CancellationToken ct)
+    private static async Task<IResult> RunAsync(SearchRequest s, LinkBuilder links, CurrentViewer current, NpgsqlDataSource db, IOptions<PanoramaxOptions> options,
+        IServiceProvider services, CancellationToken ct)
     {
+        var live = LiveFederatedSearch.Requested(s, services);
         var limit = StacParams.Limit(s.Limit, 1, 10_000, 10);
         var bbox = StacParams.ParseBbox(s.Bbox);
         var datetime = StacParams.ParseDatetime(s.Datetime);
@@ -91,6 +95,9 @@ public static class SearchEndpoints
         }
 
         var (order, point) = ParseOrder(s.SortBy, bbox, place);
+        // Peers are asked while we read our own database.
+        var fanOut = live?.AskAsync(new LiveSearchQuery(bbox is null ? null : [bbox.MinX, bbox.MinY, bbox.MaxX, bbox.MaxY], ids,
+            datetime?.Start, datetime?.End, limit), ct);
         List<ItemRow> rows;
         try
         {
@@ -118,10 +125,16 @@ public static class SearchEndpoints
         }, order, limit, point, ct);
 
         var license = options.Value.Instance.LicenseId;
-        return StacItemJson.FeatureCollection(rows, links, license, [StacCollectionJson.Link("root", links.Api("/api"), ApiJson.Json)]);
+        JsonArray rootLinks = [StacCollectionJson.Link("root", links.Api("/api"), ApiJson.Json)];
+        if (fanOut is null)
+        {
+            return StacItemJson.FeatureCollection(rows, links, license, rootLinks);
+        }
+        var (fromPeers, federation) = LiveFederatedSearch.Merge(rows, await fanOut, limit);
+        return StacItemJson.FeatureCollection(rows, links, license, rootLinks, fromPeers, federation);
     }
 
-    private static (ItemOrder, (double, double)?) ParseOrder(string? sortBy, Bbox? bbox, PlaceFilter? place)
+    internal static (ItemOrder, (double, double)?) ParseOrder(string? sortBy, Bbox? bbox, PlaceFilter? place)
     {
         if (!string.IsNullOrWhiteSpace(sortBy))
         {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Panoramax.Persistence.Queries;
@@ -391,8 +392,35 @@ public static class StacItemJson
             return Task.CompletedTask;
         });
 
+    private static readonly JsonWriterOptions CompactWriter = new() { Encoder = ApiJson.Options.Encoder };
+
+    /// <summary>One Item as UTF-8 JSON, for answers that travel as documents (the federation feed, live search).</summary>
+    public static byte[] ToUtf8(ItemRow row, LinkBuilder links, string instanceLicense)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer, CompactWriter))
+        {
+            Write(w, row, links, instanceLicense);
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
     /// <summary>A FeatureCollection of items with the given links.</summary>
     public static IResult FeatureCollection(IReadOnlyList<ItemRow> rows, LinkBuilder links, string license, JsonArray collectionLinks) =>
+        FeatureCollection(rows, links, license, collectionLinks, [], null);
+
+    /// <summary>
+    /// A FeatureCollection of items, then of ready-made Item documents (a live federated search's answers from peers),
+    /// with the given links and an optional <c>federation</c> member (the peers' statuses).
+    /// </summary>
+    /// <param name="rows">Local items.</param>
+    /// <param name="links">Link builder of this request.</param>
+    /// <param name="license">Instance licence.</param>
+    /// <param name="collectionLinks">Links of the collection.</param>
+    /// <param name="extraFeatures">STAC Item documents written after the local ones, as they are (checked to be JSON).</param>
+    /// <param name="federation">The <c>federation</c> member, or null for none.</param>
+    public static IResult FeatureCollection(IReadOnlyList<ItemRow> rows, LinkBuilder links, string license, JsonArray collectionLinks,
+        IReadOnlyList<byte[]> extraFeatures, JsonObject? federation) =>
         new JsonAnswer(ApiJson.GeoJson, async (a, ct) =>
         {
             var w = a.Writer;
@@ -405,9 +433,19 @@ public static class StacItemJson
                 // A 10,000-item page is never held whole in memory.
                 await a.CheckpointAsync(ct);
             }
+            foreach (var feature in extraFeatures)
+            {
+                w.WriteRawValue(feature);
+                await a.CheckpointAsync(ct);
+            }
             w.WriteEndArray();
             w.WritePropertyName(N.Links);
             collectionLinks.WriteTo(w);
+            if (federation is not null)
+            {
+                w.WritePropertyName("federation");
+                federation.WriteTo(w);
+            }
             w.WriteEndObject();
         });
 

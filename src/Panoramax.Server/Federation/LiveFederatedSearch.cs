@@ -1,0 +1,79 @@
+using System.Text.Json.Nodes;
+using Panoramax.Federation;
+using Panoramax.Federation.Protocol.V1;
+using Panoramax.Federation.Search;
+using Panoramax.Persistence.Queries;
+using Panoramax.Server.Http;
+using Panoramax.Server.Stac;
+
+namespace Panoramax.Server.Federation;
+
+/// <summary>
+/// <c>/api/search?federated=live</c>: the usual local answer plus what every trusted peer answers within the search
+/// deadline. Only bbox, datetime, ids and limit travel to peers, so other filters are refused rather than half-applied.
+/// </summary>
+internal sealed class LiveFederatedSearch(FederatedSearch search)
+{
+    public const string Parameter = "federated";
+    public const string LiveValue = "live";
+
+    /// <summary>The fan-out when the request asks for it, null otherwise; 400 when it cannot be honoured.</summary>
+    public static LiveFederatedSearch? Requested(SearchEndpoints.SearchRequest s, IServiceProvider services)
+    {
+        if (string.IsNullOrWhiteSpace(s.Federated))
+        {
+            return null;
+        }
+        if (!string.Equals(s.Federated.Trim(), LiveValue, StringComparison.Ordinal))
+        {
+            throw ApiException.BadRequest($"{Parameter} accepts only '{LiveValue}' (ask the trusted peers too); leave it out for a local search",
+                new { input = s.Federated });
+        }
+        var unsupported = new (string Name, bool Present)[]
+        {
+            ("intersects", !string.IsNullOrWhiteSpace(s.Intersects)),
+            ("collections", s.Collections?.Any(c => !string.IsNullOrWhiteSpace(c)) == true),
+            ("place_position", !string.IsNullOrWhiteSpace(s.PlacePosition)),
+            ("filter", !string.IsNullOrWhiteSpace(s.Filter)),
+            ("sortby", !string.IsNullOrWhiteSpace(s.SortBy)),
+        }.Where(p => p.Present).Select(p => p.Name).ToList();
+        if (unsupported.Count > 0)
+        {
+            throw ApiException.BadRequest(
+                $"{Parameter}={LiveValue} supports bbox, datetime, ids and limit only; remove {string.Join(", ", unsupported)} or the {Parameter} parameter",
+                new { unsupported });
+        }
+        return services.GetService<FederatedSearch>() is { } fanOut
+            ? new LiveFederatedSearch(fanOut)
+            : throw ApiException.BadRequest($"Federation is disabled on this instance: {Parameter}={LiveValue} is not available");
+    }
+
+    public Task<FanOutResult> AskAsync(LiveSearchQuery query, CancellationToken ct) =>
+        search.AskPeersAsync(query, Guid.NewGuid().ToString(), hops: 1, search.Deadline, exclude: null, ct);
+
+    /// <summary>The peers' items not held locally (local copy wins), up to <paramref name="limit"/>, and the <c>federation</c> member.</summary>
+    public static (IReadOnlyList<byte[]> Extra, JsonObject Federation) Merge(IReadOnlyList<ItemRow> local, FanOutResult peers, int limit)
+    {
+        var ids = local.Select(r => r.Id).ToHashSet();
+        var extra = peers.Hits.Where(h => ids.Add(h.Id)).Take(Math.Max(0, limit - local.Count)).Select(h => h.Json).ToList();
+        var statuses = new JsonArray();
+        foreach (var p in peers.Peers)
+        {
+            statuses.Add(new JsonObject
+            {
+                ["instance_id"] = p.InstanceId,
+                ["status"] = StatusName(p.Status),
+                ["elapsed_ms"] = p.ElapsedMs,
+            });
+        }
+        return (extra, new JsonObject { ["mode"] = LiveValue, ["partial"] = peers.Partial, ["peers"] = statuses });
+    }
+
+    public static string StatusName(PeerSearchState state) => state switch
+    {
+        PeerSearchState.Ok => "ok",
+        PeerSearchState.Timeout => "timeout",
+        PeerSearchState.Refused => "refused",
+        _ => "unavailable",
+    };
+}
