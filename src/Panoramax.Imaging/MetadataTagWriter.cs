@@ -90,7 +90,11 @@ public sealed partial class MetadataTagWriter(string exiv2Path = "exiv2")
             catch (OperationCanceledException)
             {
                 process.Kill(entireProcessTree: true);
-                throw;
+                if (ct.IsCancellationRequested)
+                {
+                    throw;
+                }
+                throw new MetadataTagException($"exiv2 did not finish writing the tags within {Timeout.TotalSeconds:F0} s", toolMissing: false);
             }
             await stdout;
             if (process.ExitCode != 0)
