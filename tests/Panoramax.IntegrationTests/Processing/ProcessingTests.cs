@@ -138,7 +138,14 @@ public sealed class ProcessingTests(NoBlurInstance instance) : IClassFixture<NoB
         var u = instance.Uploads;
         var set = await u.UploadSetAsync(await u.AccountAsync("truncated"), "Half a picture");
         var good = await u.AddFileAsync(set, ArezzoFile("DSCN0010"));
-        var bad = await u.AddFileAsync(set, TestPaths.SharedData("h-bad-files", "DSCN0010_truncated_50pct.jpg"));
+        // The truncated file is a copy of the good one: placed 100 m and a minute away, so that a dispatch running before
+        // it is found broken never takes it for a capture duplicate of the good one.
+        var bad = await u.AddFileAsync(set, TestPaths.SharedData("h-bad-files", "DSCN0010_truncated_50pct.jpg"), overrides: new PictureOverrides
+        {
+            Latitude = 43.4685,
+            Longitude = 11.8817,
+            CapturedAt = new DateTimeOffset(2008, 10, 22, 16, 30, 0, TimeSpan.Zero),
+        });
         await u.CompleteAsync(set);
         await UploadWriter.WaitUntilAsync(async () => await u.CountAsync(set, "broken") == 1 && await u.CountAsync(set, "ready") == 1, Timeout, "one broken, one ready");
 
