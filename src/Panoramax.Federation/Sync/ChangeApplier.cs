@@ -77,7 +77,25 @@ public sealed class ChangeApplier(NpgsqlDataSource db, TimeProvider clock, ILogg
             run.Add(e);
             current = e.Seq;
         }
+        var (applied, rejected) = await ApplyRunAsync(s, run, ct);
+        s.Seq = current;
+        return new ApplyResult(applied, skipped, rejected, current);
+    }
 
+    /// <summary>
+    /// Applies verified entries that need not follow the cursor (a snapshot copy, a reconcile repair), with the same
+    /// record rules (versions, tombstones, origins). Entries already stored are kept as they are; the cursor does not move.
+    /// </summary>
+    internal async Task<ApplyResult> ApplyRecordsAsync(ApplySession s, IReadOnlyList<ChangeLogEntry> entries, CancellationToken ct)
+    {
+        var run = entries.OrderBy(e => e.Seq).ToList();
+        var (applied, rejected) = await ApplyRunAsync(s, run, ct);
+        return new ApplyResult(applied, 0, rejected, s.Seq);
+    }
+
+    /// <summary>Decides and writes a run of entries in seq order (the records, then each entry stored byte for byte).</summary>
+    private async Task<(int Applied, int Rejected)> ApplyRunAsync(ApplySession s, List<ChangeLogEntry> run, CancellationToken ct)
+    {
         // Each payload is parsed once, then everything the decisions need is read in one round trip, and the writes
         // go out in batches: the per-entry round trips were nearly all of the cost of a copy.
         var parsed = run.Select(Parse).ToList();
@@ -85,7 +103,7 @@ public sealed class ChangeApplier(NpgsqlDataSource db, TimeProvider clock, ILogg
 
         await using var writes = new BatchWriter(s.Connection, s.Transaction);
         int applied = 0, rejected = 0;
-                for (var i = 0; i < run.Count; i++)
+        for (var i = 0; i < run.Count; i++)
         {
             var e = run[i];
             if (!Decide(e, parsed[i], state, writes, s.Now, s.TouchedSequences))
@@ -102,8 +120,7 @@ public sealed class ChangeApplier(NpgsqlDataSource db, TimeProvider clock, ILogg
             await writes.FlushIfFullAsync(ct);
         }
         await writes.FlushAsync(ct);
-        s.Seq = current;
-        return new ApplyResult(applied, skipped, rejected, current);
+        return (applied, rejected);
     }
 
     internal static async Task CommitAsync(ApplySession s, Guid? peer, long peerMaxSeq, CancellationToken ct)
@@ -171,6 +188,11 @@ public sealed class ChangeApplier(NpgsqlDataSource db, TimeProvider clock, ILogg
         {
             return null;
         }
+        if (e.Payload is null)
+        {
+            // An upsert whose payload retention removed (a newer entry of the record follows): kept for the chain only.
+            return Pruned.Instance;
+        }
         try
         {
             return e.EntityKind switch
@@ -187,6 +209,11 @@ public sealed class ChangeApplier(NpgsqlDataSource db, TimeProvider clock, ILogg
     }
 
     private sealed record Unreadable(Exception Error);
+
+    private sealed class Pruned
+    {
+        public static readonly Pruned Instance = new();
+    }
 
     /// <summary>
     /// Decides one entry against the state of the records (as loaded and as changed by the earlier entries of the run)
@@ -427,6 +454,12 @@ public sealed class ApplySession : IAsyncDisposable
 
     /// <summary>Applies entries numbered from <see cref="Seq"/> + 1, with the same rules as a peer's batch.</summary>
     public Task<ApplyResult> ApplyAsync(IReadOnlyList<ChangeLogEntry> entries, CancellationToken ct) => _applier.ApplyBatchAsync(this, entries, ct);
+
+    /// <summary>Applies verified entries wherever they stand in the origin's log (snapshot copy, reconcile repair); the cursor stays.</summary>
+    public Task<ApplyResult> ApplyRecordsAsync(IReadOnlyList<ChangeLogEntry> entries, CancellationToken ct) => _applier.ApplyRecordsAsync(this, entries, ct);
+
+    /// <summary>Moves the position of the origin (after a snapshot copy: the snapshot's anchor seq).</summary>
+    public void MoveTo(long seq) => Seq = seq;
 
     /// <summary>Refreshes the touched sequences, moves the origin's position (and the peer's cursor when given) and commits.</summary>
     public Task CommitAsync(Guid? peer, long peerMaxSeq, CancellationToken ct) => ChangeApplier.CommitAsync(this, peer, peerMaxSeq, ct);
