@@ -272,7 +272,8 @@ public sealed class Reconciler(
 
     /// <summary>
     /// The fetch range widened over entries missing from our stored log next to it, the hash of our entry before it
-    /// (zeros for seq 1) and the prev_hash of our entry after it (null when the range reaches our cursor).
+    /// (zeros for seq 1) and the hash the segment must end on: the prev_hash of our entry after it, or when the range
+    /// reaches our cursor our entry there (null when we lack it: then the segment must end on a verified checkpoint).
     /// </summary>
     private async Task<(long From, long To, byte[] StartHash, byte[]? EndHash)> AnchorsAsync(Guid origin, long from, long to, long cursor, CancellationToken ct)
     {
@@ -280,7 +281,8 @@ public sealed class Reconciler(
             SELECT (SELECT seq FROM change_log WHERE origin_instance_id = @o AND seq < @f ORDER BY seq DESC LIMIT 1),
                    (SELECT entry_hash FROM change_log WHERE origin_instance_id = @o AND seq < @f ORDER BY seq DESC LIMIT 1),
                    (SELECT seq FROM change_log WHERE origin_instance_id = @o AND seq > @t AND seq <= @c ORDER BY seq LIMIT 1),
-                   (SELECT prev_hash FROM change_log WHERE origin_instance_id = @o AND seq > @t AND seq <= @c ORDER BY seq LIMIT 1)
+                   (SELECT prev_hash FROM change_log WHERE origin_instance_id = @o AND seq > @t AND seq <= @c ORDER BY seq LIMIT 1),
+                   (SELECT entry_hash FROM change_log WHERE origin_instance_id = @o AND seq = greatest(@t, @c))
             """);
         cmd.Parameters.AddWithValue("o", origin);
         cmd.Parameters.AddWithValue("f", from);
@@ -289,7 +291,10 @@ public sealed class Reconciler(
         await using var r = await cmd.ExecuteReaderAsync(ct);
         await r.ReadAsync(ct);
         var (startFrom, startHash) = r.IsDBNull(0) || r.IsDBNull(1) ? (1L, new byte[FeedCrypto.HashSize]) : (r.GetInt64(0) + 1, (byte[])r[1]);
-        var (endTo, endHash) = r.IsDBNull(2) ? (Math.Max(to, cursor), (byte[]?)null) : (r.GetInt64(2) - 1, r.IsDBNull(3) ? null : (byte[])r[3]);
+        // Up to our cursor, our own last entry is the anchor; only when it is missing here does the origin's checkpoint suffice.
+        var (endTo, endHash) = r.IsDBNull(2)
+            ? (Math.Max(to, cursor), r.IsDBNull(4) ? null : (byte[])r[4])
+            : (r.GetInt64(2) - 1, r.IsDBNull(3) ? null : (byte[])r[3]);
         return (startFrom, endTo, startHash, endHash);
     }
 

@@ -8,9 +8,9 @@ namespace Panoramax.Federation.Reconcile;
 /// <summary>
 /// Verifies a segment [from, to] of an origin's log fetched to repair a range (spec §7.1). The caller's own stored
 /// chain, verified when it was applied, anchors both ends: the segment must start from the hash of the caller's entry
-/// <c>from - 1</c> and end on the hash the caller's entry <c>to + 1</c> names as its predecessor, or on a checkpoint
-/// (whose signature, like every one inside, must verify with the origin's key); in between every entry is checked as a
-/// feed entry (§3.3).
+/// <c>from - 1</c> and end on the hash the caller's entry <c>to + 1</c> names as its predecessor (or, at the caller's
+/// cursor, on the caller's own entry); only where the caller holds no such entry may a checkpoint, whose signature
+/// like every one inside must verify with the origin's key, end it. In between every entry is checked as a feed entry (§3.3).
 /// Entries whose payload retention removed (empty payload, original hash) pass: they keep the chain, never a record.
 /// </summary>
 public static class SegmentVerifier
@@ -62,8 +62,8 @@ public static class SegmentVerifier
             list.Add(e);
             prev = hash;
         }
-        // The end is anchored by our stored successor's prev_hash, or by the origin's own signature on the last entry.
-        if (!(endHash is not null && endHash.AsSpan().SequenceEqual(prev)) && list[^1].Signature is null)
+        // The end is anchored by what we hold; only when we hold nothing there, by the origin's signature on the last entry.
+        if (endHash is not null ? !endHash.AsSpan().SequenceEqual(prev) : list[^1].Signature is null)
         {
             return ([], $"{RejectReason.ChainBroken}: the segment does not lead to the stored entry {to + 1}");
         }
