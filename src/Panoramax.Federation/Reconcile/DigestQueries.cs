@@ -13,9 +13,12 @@ namespace Panoramax.Federation.Reconcile;
 public static class DigestQueries
 {
     // One pass per range on the primary key, and one probe per entry on (entity_kind, entity_id, seq) to drop superseded ones.
-    private const string NewestInRanges = """
+    private const string InRanges = """
         FROM unnest(@froms, @tos) WITH ORDINALITY AS r(f, t, i)
         JOIN change_log c ON c.origin_instance_id = @o AND c.seq BETWEEN r.f AND r.t
+        """;
+
+    private const string Newest = """
         WHERE c.sealed_at IS NOT NULL AND c.seq <= @h
           AND NOT EXISTS (SELECT 1 FROM change_log n WHERE n.entity_kind = c.entity_kind AND n.entity_id = c.entity_id
                           AND n.origin_instance_id = c.origin_instance_id AND n.seq > c.seq AND n.seq <= @h AND n.sealed_at IS NOT NULL)
@@ -26,7 +29,8 @@ public static class DigestQueries
     {
         await using var cmd = new NpgsqlCommand($"""
             SELECT r.i, c.seq, c.entity_kind, c.entity_id, c.op, c.entity_version
-            {NewestInRanges}
+            {InRanges}
+            {Newest}
             ORDER BY r.i, c.seq
             """, conn, tx);
         Bind(cmd, origin, ranges, horizon);
@@ -68,10 +72,11 @@ public static class DigestQueries
                    coalesce(p.origin_instance_id, s.origin_instance_id, a.origin_instance_id) AS held_by,
                    coalesce(p.status::text, s.status::text), coalesce(p.visibility::text, s.visibility::text),
                    coalesce(p.deleted_at, s.deleted_at) IS NOT NULL, coalesce(p.version, s.version, 0)
-            {NewestInRanges}
+            {InRanges}
             LEFT JOIN pictures p ON c.entity_kind = 'picture' AND p.id = c.entity_id
             LEFT JOIN sequences s ON c.entity_kind = 'sequence' AND s.id = c.entity_id
             LEFT JOIN accounts a ON c.entity_kind = 'account' AND a.id = c.entity_id
+            {Newest}
             ORDER BY r.i, c.seq
             """, conn, tx);
         Bind(cmd, origin, ranges, horizon);
