@@ -36,4 +36,6 @@ public sealed class FederationOptions
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(90);
     /// <summary>How long a live federated search (<c>/api/search?federated=live</c>) waits for peers before answering without them.</summary>
     public TimeSpan SearchDeadline { get; set; } = TimeSpan.FromMilliseconds(1500);
+    /// <summary>How often each trusted peer is reconciled (range digests compared, divergence repaired, spec §7.1).</summary>
+    public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromHours(24);
 }

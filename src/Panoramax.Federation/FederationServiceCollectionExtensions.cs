@@ -22,6 +22,7 @@ public static class FederationServiceCollectionExtensions
         services.AddOptions<FederationOptions>().BindConfiguration(FederationOptions.Section).ValidateDataAnnotations()
             .Validate(o => o.SearchDeadline > TimeSpan.Zero && o.SearchDeadline <= TimeSpan.FromMinutes(1),
                 "Panoramax:Federation:SearchDeadline must be positive and at most one minute")
+            .Validate(o => o.ReconcileInterval >= TimeSpan.FromMinutes(1), "Panoramax:Federation:ReconcileInterval must be at least one minute")
             .ValidateOnStart();
         // No catch-all "unimplemented service" routes: they would turn the API's 405 answers into 404s.
         services.AddGrpc(o =>
@@ -35,6 +36,7 @@ public static class FederationServiceCollectionExtensions
         services.AddSingleton<PeerClients>();
         services.AddSingleton<ChangeApplier>();
         services.AddSingleton<PeerSynchronizer>();
+        services.AddSingleton<Reconcile.Reconciler>();
         services.AddSingleton<FederatedSearch>();
         services.AddScoped<PeerDirectory>();
         services.AddScoped<PeerAdmin>();

@@ -32,6 +32,8 @@ public sealed class HostilePeer : IAsyncDisposable
     public string Url { get; private set; } = "";
     /// <summary>Entries served to any GetChanges of its own origin.</summary>
     public Func<GetChangesRequest, IReadOnlyList<ChangeEntry>> Feed { get; set; } = _ => [];
+    /// <summary>Answers GetDigests (announced with "reconcile.v1"); null = UNIMPLEMENTED.</summary>
+    public Func<GetDigestsRequest, GetDigestsResponse>? Digests { get; set; }
     /// <summary>max_seq announced for its own origin.</summary>
     public long AnnouncedMaxSeq { get; set; }
 
@@ -91,6 +93,7 @@ public sealed class HostilePeer : IAsyncDisposable
             {
                 InstanceId = peer.Id.ToString(), Name = "mallory", PublicKey = ByteString.CopyFrom(peer.Key.PublicKey),
                 ProtocolVersion = 1, BaseUrl = "http://127.0.0.1:9", FederationUrl = peer.Url,
+                Capabilities = { "changes.v1", "reconcile.v1" },
             };
             var response = new HelloResponse { Instance = info };
             response.Origins.Add(new OriginState
@@ -107,6 +110,9 @@ public sealed class HostilePeer : IAsyncDisposable
                 await responseStream.WriteAsync(e);
             }
         }
+
+        public override Task<GetDigestsResponse> GetDigests(GetDigestsRequest request, ServerCallContext context) =>
+            peer.Digests is { } digests ? Task.FromResult(digests(request)) : throw new RpcException(new Status(StatusCode.Unimplemented, ""));
 
         public override Task<PokeResponse> Poke(PokeRequest request, ServerCallContext context) => Task.FromResult(new PokeResponse());
     }

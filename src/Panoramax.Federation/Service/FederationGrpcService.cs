@@ -21,12 +21,15 @@ public sealed class FederationGrpcService(
     PeerSyncScheduler scheduler,
     FederatedSearch search,
     ILocalSearch local,
+    Npgsql.NpgsqlDataSource db,
     TimeProvider clock,
     ILogger<FederationGrpcService> logger) : Protocol.V1.Federation.FederationBase
 {
     public const uint ProtocolVersion = 1;
-    public static readonly string[] Capabilities = ["changes.v1", "follow", "poke", "search.v1"];
+    public static readonly string[] Capabilities = ["changes.v1", "follow", "poke", "search.v1", Reconcile.Reconciler.Capability];
     private const int DefaultMaxEntries = 5000;
+    /// <summary>Ranges per GetDigests call (spec §7.1).</summary>
+    public const int MaxDigestRanges = 64;
     private const int ReadChunk = 500;
 
     public static InstanceInfo SelfInfo(Instance self, InstanceKeyStore key, IFederationHost host)
@@ -159,6 +162,38 @@ public sealed class FederationGrpcService(
             response.Peers.AddRange(more.Peers);
             response.Partial = more.Partial;
         }
+        return response;
+    }
+
+    public override async Task<GetDigestsResponse> GetDigests(GetDigestsRequest request, ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        await AuthenticateTrustedAsync(context);
+        if (!Guid.TryParse(request.OriginId, out var origin) || request.HorizonSeq < 0)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "origin_id must be a UUID and horizon_seq ≥ 0"));
+        }
+        if (request.Ranges.Count is 0 or > MaxDigestRanges)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"give 1 to {MaxDigestRanges} ranges"));
+        }
+        if (request.Ranges.Any(r => r.FromSeq < 1 || r.ToSeq < r.FromSeq))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "every range needs 1 ≤ from_seq ≤ to_seq"));
+        }
+        var state = (await feed.OriginsAsync(ct)).FirstOrDefault(o => o.OriginId == origin.ToString())
+            ?? throw new RpcException(new Status(StatusCode.NotFound, "unknown origin"));
+        var horizon = request.HorizonSeq == 0 ? state.MaxSeq : Math.Min(request.HorizonSeq, state.MaxSeq);
+        var ranges = request.Ranges.Select(r => new Reconcile.SeqSpan(r.FromSeq, r.ToSeq)).ToList();
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var digests = await Reconcile.DigestQueries.LogDigestsAsync(conn, null, origin, ranges, horizon, ct);
+        var response = new GetDigestsResponse();
+        response.Digests.AddRange(digests.Select(d => new RangeDigest
+        {
+            Range = new SeqRange { FromSeq = d.From, ToSeq = d.To },
+            Count = d.Count,
+            Digest = Google.Protobuf.ByteString.CopyFrom(d.Hash),
+        }));
         return response;
     }
 

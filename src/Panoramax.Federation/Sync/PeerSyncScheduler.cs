@@ -19,6 +19,7 @@ public sealed class PeerSyncScheduler(
     ISchedulerFactory schedulers,
     IServiceScopeFactory scopes,
     IOptions<FederationOptions> options,
+    TimeProvider clock,
     ILogger<PeerSyncScheduler> logger) : IHostedService
 {
     public const string Group = "federation";
@@ -45,7 +46,7 @@ public sealed class PeerSyncScheduler(
         var peers = await db.Instances.AsNoTracking()
             .Where(i => i.IsPeer && !i.IsSelf && i.Trust == PeerTrust.Trusted && i.FederationUrl != null)
             .Select(i => i.Id).ToListAsync(ct);
-        var wanted = peers.Select(KeyOf).ToHashSet();
+        var wanted = peers.Select(KeyOf).Concat(peers.Select(Reconcile.ReconcileJob.KeyOf)).ToHashSet();
         foreach (var key in await scheduler.GetJobKeys(GroupMatcher<JobKey>.GroupEquals(Group), ct))
         {
             if (!wanted.Contains(key))
@@ -70,6 +71,29 @@ public sealed class PeerSyncScheduler(
             await scheduler.ScheduleJob(job, trigger, ScheduleJobOptions.Replacing, ct);
             logger.LogInformation("Federation: syncing with peer {Peer} every {Interval}", peer, options.Value.SyncInterval);
         }
+        foreach (var peer in peers)
+        {
+            await ScheduleReconcileAsync(scheduler, peer, ct);
+        }
+    }
+
+    /// <summary>Reconcile (spec §7.1) once per <see cref="FederationOptions.ReconcileInterval"/>, the first one an interval from now.</summary>
+    private async Task ScheduleReconcileAsync(IScheduler scheduler, Guid peer, CancellationToken ct)
+    {
+        var key = Reconcile.ReconcileJob.KeyOf(peer);
+        if (await scheduler.Exists(key, ct))
+        {
+            return;
+        }
+        var interval = options.Value.ReconcileInterval;
+        var job = JobBuilder.Create<Reconcile.ReconcileJob>().WithIdentity(key).UsingJobData(Reconcile.ReconcileJob.PeerKey, peer.ToString()).StoreDurably().Build();
+        var trigger = TriggerBuilder.Create()
+            .WithIdentity($"federation-reconcile.{peer}.interval", Group)
+            .ForJob(key)
+            .StartAt(clock.GetUtcNow().Add(interval))
+            .WithSimpleSchedule(s => s.WithInterval(interval).RepeatForever())
+            .Build();
+        await scheduler.ScheduleJob(job, trigger, ScheduleJobOptions.Replacing, ct);
     }
 
     /// <summary>Runs a peer's sync as soon as possible (after the current run, if one is going on).</summary>

@@ -1,4 +1,5 @@
 using Panoramax.Federation.Peers;
+using Panoramax.Federation.Reconcile;
 using Microsoft.Extensions.Options;
 using Panoramax.Server.Hosting;
 using Panoramax.Server.Http;
@@ -25,6 +26,9 @@ public static class PeerAdminEndpoints
         g.MapPost("/{id:guid}/confirm", Confirm);
         g.MapPost("/{id:guid}/block", Block);
         g.MapDelete("/{id:guid}", Remove);
+        g.MapPost("/{id:guid}/reconcile", Reconcile)
+            .WithSummary("Compares this instance's copy of every origin the peer serves with the peer's log by range digests and repairs what differs (federation-spec §7.1)");
+        g.MapGet("/{id:guid}/reconcile", LastReconcile).WithSummary("The peer's last reconcile report since the server started");
         return g;
     }
 
@@ -96,6 +100,31 @@ public static class PeerAdminEndpoints
     {
         RequireAdmin(viewer);
         return await admin.BlockAsync(id, ct) is { } p ? Results.Json(p, Json) : throw ApiException.NotFound("No such peer.");
+    }
+
+    private static async Task<IResult> Reconcile(Guid id, CurrentViewer viewer, PeerAdmin admin, Reconciler reconciler, CancellationToken ct)
+    {
+        RequireAdmin(viewer);
+        var peer = (await admin.ListAsync(ct)).FirstOrDefault(p => p.Id == id) ?? throw ApiException.NotFound("No such peer.");
+        if (peer.Trust != "trusted")
+        {
+            throw ApiException.Conflict("Only trusted peers are reconciled; confirm the peer first.");
+        }
+        try
+        {
+            return Results.Json(await reconciler.ReconcileAsync(id, ct), Json);
+        }
+        catch (ReconcileBusyException e)
+        {
+            throw ApiException.Conflict(e.Message);
+        }
+    }
+
+    private static async Task<IResult> LastReconcile(Guid id, CurrentViewer viewer, PeerAdmin admin, Reconciler reconciler, CancellationToken ct)
+    {
+        RequireAdmin(viewer);
+        _ = (await admin.ListAsync(ct)).FirstOrDefault(p => p.Id == id) ?? throw ApiException.NotFound("No such peer.");
+        return reconciler.LastReport(id) is { } report ? Results.Json(report, Json) : throw ApiException.NotFound("No reconcile with this peer since the server started.");
     }
 
     private static async Task<IResult> Remove(Guid id, CurrentViewer viewer, PeerAdmin admin, CancellationToken ct)

@@ -1,5 +1,5 @@
 // The administrators' federation page: this instance's identity (GET /api/admin/federation), the peers
-// (GET/POST /api/admin/peers, POST …/{id}/confirm and …/{id}/block, DELETE …/{id}) and the harvested legacy
+// (GET/POST /api/admin/peers, POST …/{id}/confirm, …/{id}/block and …/{id}/reconcile, DELETE …/{id}) and the harvested legacy
 // GeoVisio sources (GET /api/admin/sources, POST …/{id}/harvest).
 (() => {
   "use strict";
@@ -43,6 +43,16 @@
         if (!window.confirm(`Trust ${p.name}? Its key fingerprint is ${p.key_fingerprint}: check it with its administrator first.`)) return null;
         await P.api("POST", `admin/peers/${p.id}/confirm`);
         return `${p.name} is trusted: it syncs now.`;
+      }));
+    }
+    if (p.trust === "trusted") {
+      // Reconcile (federation-spec §7.1): compares range digests with the peer and repairs what differs.
+      list.push(action("Reconcile", p.name, async () => {
+        const r = await P.api("POST", `admin/peers/${p.id}/reconcile`);
+        if (r.error) throw new Error(r.error);
+        const unrepairable = r.unrepairable_ranges.length ? `, ${r.unrepairable_ranges.length} ranges not repairable now` : "";
+        return `Reconciled with ${p.name}: ${r.ranges_compared} ranges compared, ${r.differing_ranges} differed, ` +
+          `${r.entries_fetched} entries fetched, ${r.records_repaired} records repaired${unrepairable}.`;
       }));
     }
     if (p.trust !== "blocked") {
