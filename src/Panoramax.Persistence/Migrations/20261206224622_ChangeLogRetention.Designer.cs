@@ -627,9 +627,6 @@ namespace Panoramax.Persistence.Migrations
                     b.HasIndex("EntityKind", "EntityId", "Seq")
                         .HasDatabaseName("ix_change_log_entity_kind_entity_id_seq");
 
-                    b.HasIndex(new[] { "OriginInstanceId", "Seq" }, "ix_change_log_pruned")
-                        .HasFilter("op = 'upsert' AND payload IS NULL AND sealed_at IS NOT NULL");
-
                     b.ToTable("change_log", (string)null);
                 });
 
