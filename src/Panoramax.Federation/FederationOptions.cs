@@ -32,8 +32,16 @@ public sealed class FederationOptions
     public TimeSpan PokeDebounce { get; set; } = TimeSpan.FromMilliseconds(200);
     /// <summary>Deadline of unary calls (Hello, Poke) and of each streamed read.</summary>
     public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(10);
-    /// <summary>Minimum age before entries may be removed by retention (tombstones included).</summary>
+    /// <summary>
+    /// How long a superseded upsert keeps its payload after it was sealed (or received, for relayed entries); then the
+    /// retention sweep removes the payload and keeps the header (spec §7). Deployments should not go below
+    /// <see cref="RecommendedMinimumRetention"/> (a warning is logged); shorter values exist for tests.
+    /// </summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(90);
+    /// <summary>How often the retention sweep runs (first run one interval after start-up).</summary>
+    public TimeSpan RetentionSweepInterval { get; set; } = TimeSpan.FromHours(6);
+    /// <summary>The 90 days of spec §7: below this, peers offline for a while must resync from a snapshot.</summary>
+    public static readonly TimeSpan RecommendedMinimumRetention = TimeSpan.FromDays(90);
     /// <summary>How long a live federated search (<c>/api/search?federated=live</c>) waits for peers before answering without them.</summary>
     public TimeSpan SearchDeadline { get; set; } = TimeSpan.FromMilliseconds(1500);
     /// <summary>How often each trusted peer is reconciled (range digests compared, divergence repaired, spec §7.1).</summary>

@@ -13,7 +13,7 @@ namespace Panoramax.Federation;
 public static class FederationServiceCollectionExtensions
 {
     /// <summary>
-    /// Federation services: the sealer, the gRPC service, the sync engine (Quartz), pokes, peer administration and the
+    /// Federation services: the sealer, the gRPC service, the sync engine (Quartz), pokes, the retention sweep, peer administration and the
     /// harvester of legacy GeoVisio instances.
     /// The host supplies <see cref="IPayloadRenderer"/>, <see cref="ILocalSearch"/> and <see cref="IFederationHost"/>, and maps the gRPC service.
     /// </summary>
@@ -23,6 +23,8 @@ public static class FederationServiceCollectionExtensions
             .Validate(o => o.SearchDeadline > TimeSpan.Zero && o.SearchDeadline <= TimeSpan.FromMinutes(1),
                 "Panoramax:Federation:SearchDeadline must be positive and at most one minute")
             .Validate(o => o.ReconcileInterval >= TimeSpan.FromMinutes(1), "Panoramax:Federation:ReconcileInterval must be at least one minute")
+            .Validate(o => o.Retention >= TimeSpan.Zero && o.RetentionSweepInterval > TimeSpan.Zero,
+                "Panoramax:Federation:Retention must not be negative and RetentionSweepInterval must be positive")
             .ValidateOnStart();
         // No catch-all "unimplemented service" routes: they would turn the API's 405 answers into 404s.
         services.AddGrpc(o =>
@@ -47,6 +49,8 @@ public static class FederationServiceCollectionExtensions
         services.AddSingleton<ChangeSealer>();
         services.AddHostedService(sp => sp.GetRequiredService<ChangeSealer>());
         services.AddHostedService<PeerPoker>();
+        services.AddSingleton<RetentionSweeper>();
+        services.AddHostedService<RetentionSweepScheduler>();
         // Legacy GeoVisio instances harvested over HTTP (Panoramax:Aggregator:Sources), applied through the same applier.
         services.AddOptions<AggregatorOptions>().BindConfiguration(AggregatorOptions.Section).ValidateDataAnnotations()
             .Validate(o => o.Sources.TrueForAll(s => LegacySourceOptions.IsValidUrl(s.Url) && s.Interval > TimeSpan.Zero),

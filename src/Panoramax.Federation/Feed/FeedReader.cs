@@ -54,12 +54,19 @@ public sealed class FeedReader(NpgsqlDataSource db)
         return list;
     }
 
-    /// <summary>Every origin with sealed entries here and a key, except blocked ones: (id, name, key, base url, min seq, max seq).</summary>
+    /// <summary>True for an upsert whose payload retention removed (spec §7): only GetSnapshot may serve it.</summary>
+    public static bool IsPruned(ChangeEntry e) => e.Op == ChangeOp.Upsert && e.Payload.IsEmpty;
+
+    /// <summary>
+    /// Every origin with sealed entries here and a key, except blocked ones: (id, name, key, base url, min seq, max seq).
+    /// min_seq is 1 + the highest pruned seq (0 when nothing is pruned), read from the partial index ix_change_log_pruned.
+    /// </summary>
     public async Task<List<OriginState>> OriginsAsync(CancellationToken ct)
     {
         await using var cmd = db.CreateCommand("""
             SELECT i.id, i.name, i.public_key, i.base_url,
-                   (SELECT min(seq) FROM change_log c WHERE c.origin_instance_id = i.id),
+                   (SELECT max(seq) + 1 FROM change_log c
+                    WHERE c.origin_instance_id = i.id AND c.op = 'upsert' AND c.payload IS NULL AND c.sealed_at IS NOT NULL),
                    (SELECT max(seq) FROM change_log c WHERE c.origin_instance_id = i.id AND c.sealed_at IS NOT NULL)
             FROM instances i
             WHERE i.public_key IS NOT NULL AND i.trust <> 'blocked'

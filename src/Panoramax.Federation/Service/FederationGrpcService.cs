@@ -11,7 +11,7 @@ using Panoramax.Federation.Sync;
 
 namespace Panoramax.Federation.Service;
 
-/// <summary>The federation endpoint (spec §5): identity exchange, the signed feed, pokes. Every call is authenticated by its token (§4).</summary>
+/// <summary>The federation endpoint (spec §5): identity exchange, the signed feed, snapshots, pokes, live search. Every call is authenticated by its token (§4).</summary>
 public sealed class FederationGrpcService(
     PeerDirectory peers,
     FeedReader feed,
@@ -26,7 +26,7 @@ public sealed class FederationGrpcService(
     ILogger<FederationGrpcService> logger) : Protocol.V1.Federation.FederationBase
 {
     public const uint ProtocolVersion = 1;
-    public static readonly string[] Capabilities = ["changes.v1", "follow", "poke", "search.v1", Reconcile.Reconciler.Capability];
+    public static readonly string[] Capabilities = ["changes.v1", "follow", "poke", "search.v1", "snapshot.v1", Reconcile.Reconciler.Capability];
     private const int DefaultMaxEntries = 5000;
     /// <summary>Ranges per GetDigests call (spec §7.1).</summary>
     public const int MaxDigestRanges = 64;
@@ -93,14 +93,10 @@ public sealed class FederationGrpcService(
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, "origin_id must be a UUID and since_seq ≥ 0"));
         }
-        var state = (await feed.OriginsAsync(ct)).FirstOrDefault(o => o.OriginId == origin.ToString());
-        if (state is null)
-        {
-            throw new RpcException(new Status(StatusCode.NotFound, "unknown origin"));
-        }
+        var state = await OriginStateAsync(origin, ct);
         if (state.MinSeq > 1 && request.SinceSeq < state.MinSeq - 1)
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, "RESYNC_REQUIRED"));
+            throw ResyncRequired();
         }
         var max = request.Follow ? long.MaxValue : request.MaxEntries == 0 ? DefaultMaxEntries : Math.Min(request.MaxEntries, 100_000);
         var since = request.SinceSeq;
@@ -112,6 +108,11 @@ public sealed class FederationGrpcService(
             var chunk = await feed.ReadAsync(origin, since, (int)Math.Min(ReadChunk, max - sent), ct);
             foreach (var e in chunk)
             {
+                if (FeedReader.IsPruned(e))
+                {
+                    // A sweep went past this stream's position while it was open: the rest is a snapshot's business.
+                    throw ResyncRequired();
+                }
                 await responseStream.WriteAsync(e, ct);
             }
             sent += chunk.Count;
@@ -125,6 +126,35 @@ public sealed class FederationGrpcService(
                 break;
             }
             await next.WaitAsync(TimeSpan.FromSeconds(5), clock, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    public override async Task GetSnapshot(GetSnapshotRequest request, IServerStreamWriter<ChangeEntry> responseStream, ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        await AuthenticateTrustedAsync(context);
+        if (!Guid.TryParse(request.OriginId, out var origin) || request.AfterSeq < 0)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "origin_id must be a UUID and after_seq ≥ 0"));
+        }
+        await OriginStateAsync(origin, ct);
+        // Every sealed entry in seq order, pruned ones as the headers they are (spec §7): the receiver verifies the chain.
+        var max = request.MaxEntries == 0 ? DefaultMaxEntries : Math.Min(request.MaxEntries, 100_000);
+        var after = request.AfterSeq;
+        long sent = 0;
+        while (!ct.IsCancellationRequested && sent < max)
+        {
+            var chunk = await feed.ReadAsync(origin, after, (int)Math.Min(ReadChunk, max - sent), ct);
+            if (chunk.Count == 0)
+            {
+                break;
+            }
+            foreach (var e in chunk)
+            {
+                await responseStream.WriteAsync(e, ct);
+            }
+            sent += chunk.Count;
+            after = chunk[^1].Seq;
         }
     }
 
@@ -196,6 +226,13 @@ public sealed class FederationGrpcService(
         }));
         return response;
     }
+
+    private async Task<OriginState> OriginStateAsync(Guid origin, CancellationToken ct) =>
+        (await feed.OriginsAsync(ct)).FirstOrDefault(o => o.OriginId == origin.ToString())
+            ?? throw new RpcException(new Status(StatusCode.NotFound, "unknown origin"));
+
+    /// <summary>The receiver is behind this instance's retention floor for that origin (spec §6, §7).</summary>
+    private static RpcException ResyncRequired() => new(new Status(StatusCode.FailedPrecondition, "RESYNC_REQUIRED"));
 
     private async Task<Instance> AuthenticateTrustedAsync(ServerCallContext context)
     {

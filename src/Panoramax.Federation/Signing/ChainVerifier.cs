@@ -26,8 +26,11 @@ public enum RejectReason
 /// Verifies one origin's feed as it streams in: gap-free seq, payload hashes, the hash chain, and the origin's
 /// checkpoint signatures. Entries are released only once a checkpoint signed by the origin covers them, so
 /// nothing unverified is ever applied, and at most <see cref="MaxUnsignedRun"/> entries wait in memory.
+/// With <paramref name="allowPruned"/> (a snapshot copy, spec §7) an upsert whose payload retention removed (empty payload)
+/// is accepted with its payload_hash as given: that hash is still part of the entry bytes, so the chain and the checkpoint
+/// signatures cover it. In the ordinary feed such an entry is refused: GetChanges never serves one.
 /// </summary>
-public sealed class ChainVerifier(Guid origin, byte[] publicKey, long lastSeq, byte[]? lastHash)
+public sealed class ChainVerifier(Guid origin, byte[] publicKey, long lastSeq, byte[]? lastHash, bool allowPruned = false)
 {
     public const int MaxUnsignedRun = 1024;
     private readonly List<ChangeLogEntry> _pending = [];
@@ -58,8 +61,11 @@ public sealed class ChainVerifier(Guid origin, byte[] publicKey, long lastSeq, b
             return (RejectReason.Gap, []);
         }
         var tombstone = e.Op == ChangeOp.Tombstone;
-        if (tombstone ? (e.Payload is not null || !wire.PayloadHash.Span.SequenceEqual(FeedCrypto.ZeroHash))
-                      : (e.Payload is null || !FeedCrypto.PayloadHash(wire.Payload.Span).AsSpan().SequenceEqual(wire.PayloadHash.Span)))
+        var pruned = allowPruned && !tombstone && wire.Payload.IsEmpty;
+        var payloadOk = pruned
+            || (tombstone ? e.Payload is null && wire.PayloadHash.Span.SequenceEqual(FeedCrypto.ZeroHash)
+                          : e.Payload is not null && FeedCrypto.PayloadHash(wire.Payload.Span).AsSpan().SequenceEqual(wire.PayloadHash.Span));
+        if (!payloadOk)
         {
             return (RejectReason.PayloadHashMismatch, []);
         }

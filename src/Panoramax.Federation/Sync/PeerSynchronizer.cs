@@ -71,15 +71,35 @@ public sealed class PeerSynchronizer(
                     continue;
                 }
                 // A stream ends after the server's page size: go on while it makes progress and the peer has more.
+                // Behind the peer's retention floor (RESYNC_REQUIRED) the pages come from GetSnapshot until we stand
+                // at or past the floor, then the feed takes over again (spec §7).
+                var snapshot = false;
                 for (var pass = 0; pass < 10_000; pass++)
                 {
-                    var (a, r, e) = await PullOriginAsync(client, pipeline, self.Id, peerId, known, origin.MaxSeq, ct);
+                    var (a, r, e, resync) = await PullOriginAsync(client, pipeline, self.Id, peerId, known, origin.MaxSeq, snapshot, ct);
                     applied += a;
                     rejected += r;
+                    if (resync && !snapshot)
+                    {
+                        if (!hello.Instance.Capabilities.Contains("snapshot.v1"))
+                        {
+                            error ??= $"origin {originId}: the peer requires a resync (RESYNC_REQUIRED) but does not offer snapshot.v1";
+                            break;
+                        }
+                        logger.LogInformation("Peer {Peer}: behind its retention floor for origin {Origin} (min_seq {MinSeq}); copying a snapshot",
+                            peer.Name, originId, origin.MinSeq);
+                        snapshot = true;
+                        continue;
+                    }
                     error ??= e;
-                    if (a == 0 || e is not null || (await PositionAsync(originId, ct)).Seq >= origin.MaxSeq)
+                    var position = (await PositionAsync(originId, ct)).Seq;
+                    if (a == 0 || e is not null || position >= origin.MaxSeq)
                     {
                         break;
+                    }
+                    if (snapshot && position >= origin.MinSeq - 1)
+                    {
+                        snapshot = false;
                     }
                 }
             }
@@ -113,11 +133,18 @@ public sealed class PeerSynchronizer(
         return new SyncOutcome(applied, rejected, error);
     }
 
-    private async Task<(int Applied, int Rejected, string? Error)> PullOriginAsync(
-        Protocol.V1.Federation.FederationClient client, Polly.ResiliencePipeline pipeline, Guid self, Guid peerId, Instance origin, long peerMax, CancellationToken ct)
+    /// <summary>
+    /// One stream of one origin from where we stand: GetChanges, or with <paramref name="snapshot"/> one GetSnapshot page
+    /// (pruned entries accepted as headers). Verified entries are applied in batches, each committed with the cursor, so
+    /// an interrupted copy resumes from the last batch. ResyncRequired: the peer answered RESYNC_REQUIRED.
+    /// </summary>
+    private async Task<(int Applied, int Rejected, string? Error, bool ResyncRequired)> PullOriginAsync(
+        Protocol.V1.Federation.FederationClient client, Polly.ResiliencePipeline pipeline, Guid self, Guid peerId, Instance origin, long peerMax,
+        bool snapshot, CancellationToken ct)
     {
         int applied = 0, rejected = 0;
         string? error = null;
+        var resync = false;
         var batchSize = options.Value.BatchSize;
         await pipeline.ExecuteAsync(async t =>
         {
@@ -127,11 +154,34 @@ public sealed class PeerSynchronizer(
                 await TouchCursorAsync(peerId, origin.Id, since, peerMax, t);
                 return;
             }
-            var verifier = new ChainVerifier(origin.Id, origin.PublicKey!, since, lastHash);
-            using var call = client.GetChanges(new GetChangesRequest { OriginId = origin.Id.ToString(), SinceSeq = since, MaxEntries = 0 },
-                clients.Headers(self, peerId), clients.Deadline().AddMinutes(10), t);
+            var verifier = new ChainVerifier(origin.Id, origin.PublicKey!, since, lastHash, allowPruned: snapshot);
+            using var call = snapshot
+                ? client.GetSnapshot(new GetSnapshotRequest { OriginId = origin.Id.ToString(), AfterSeq = since, MaxEntries = 0 },
+                    clients.Headers(self, peerId), clients.Deadline().AddMinutes(10), t)
+                : client.GetChanges(new GetChangesRequest { OriginId = origin.Id.ToString(), SinceSeq = since, MaxEntries = 0 },
+                    clients.Headers(self, peerId), clients.Deadline().AddMinutes(10), t);
             var batch = new List<ChangeLogEntry>(Math.Min(batchSize, 4096));
-            await foreach (var wire in call.ResponseStream.ReadAllAsync(t))
+            try
+            {
+                await ReadAndApplyAsync(call.ResponseStream, verifier, batch, t);
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition && e.Status.Detail == "RESYNC_REQUIRED")
+            {
+                // What was verified before the answer is kept (it is applied below); the rest comes from a snapshot.
+                resync = true;
+            }
+            if (batch.Count > 0)
+            {
+                var r = await applier.ApplyAsync(peerId, origin.Id, batch, peerMax, t);
+                applied += r.Applied;
+                rejected += r.Rejected;
+            }
+        }, ct);
+        return (applied, rejected, error, resync);
+
+        async Task ReadAndApplyAsync(IAsyncStreamReader<ChangeEntry> stream, ChainVerifier verifier, List<ChangeLogEntry> batch, CancellationToken t)
+        {
+            await foreach (var wire in stream.ReadAllAsync(t))
             {
                 var (reject, released) = verifier.Offer(wire);
                 if (reject is { } why)
@@ -150,14 +200,7 @@ public sealed class PeerSynchronizer(
                     batch.Clear();
                 }
             }
-            if (batch.Count > 0)
-            {
-                var r = await applier.ApplyAsync(peerId, origin.Id, batch, peerMax, t);
-                applied += r.Applied;
-                rejected += r.Rejected;
-            }
-        }, ct);
-        return (applied, rejected, error);
+        }
     }
 
     private async Task<(long Seq, byte[]? Hash)> PositionAsync(Guid origin, CancellationToken ct)

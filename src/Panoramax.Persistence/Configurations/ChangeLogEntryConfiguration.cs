@@ -20,6 +20,8 @@ internal sealed class ChangeLogEntryConfiguration : IEntityTypeConfiguration<Cha
         b.Property(x => x.EntryHash).HasMaxLength(32);
         // The sealer's queue: this instance's entries not sealed yet.
         b.HasIndex(x => new { x.OriginInstanceId, x.Seq }).HasDatabaseName("ix_change_log_unsealed").HasFilter("sealed_at IS NULL");
+        // The partial index ix_change_log_pruned (retention floors, spec §7) is created in SQL by the ChangeLogRetention
+        // migration: EF keeps one index per column list, and (origin_instance_id, seq) is the unsealed index's.
         b.HasOne<Instance>().WithMany().HasForeignKey(x => x.OriginInstanceId).OnDelete(DeleteBehavior.Restrict);
         b.HasIndex(x => new { x.EntityKind, x.EntityId, x.Seq });
         // Retention sweeps delete old entries by age.

@@ -1,3 +1,4 @@
+using Panoramax.Federation.Feed;
 using Panoramax.Federation.Peers;
 using Panoramax.Federation.Reconcile;
 using Microsoft.Extensions.Options;
@@ -6,7 +7,7 @@ using Panoramax.Server.Http;
 
 namespace Panoramax.Server.Federation;
 
-/// <summary>Admin API of federation peers: list with status, add by federation URL, confirm, block, remove.</summary>
+/// <summary>Admin API of federation peers: list with status, add by federation URL, confirm, block, remove; and a retention sweep on demand.</summary>
 public static class PeerAdminEndpoints
 {
     // Our own admin API (GeoVisio has none): snake_case like the rest of the API's own fields.
@@ -19,6 +20,8 @@ public static class PeerAdminEndpoints
     {
         api.MapGet("/admin/federation", Identity).WithTags("Federation")
             .WithSummary("This instance's federation identity (id, name, URLs, public key and its fingerprint), as Hello gives it to peers");
+        api.MapPost("/admin/federation/retention", SweepRetention).WithTags("Federation")
+            .WithSummary("Runs the retention sweep of the change log now (it also runs every RetentionSweepInterval)");
         var g = api.MapGroup("/admin/peers").WithTags("Federation");
         g.MapGet("", List);
         g.MapPost("", Add);
@@ -49,6 +52,12 @@ public static class PeerAdminEndpoints
     {
         RequireAdmin(viewer, "the federation");
         return Results.Json(await admin.IdentityAsync(options.Value.Role.ToString().ToLowerInvariant(), ct), Json);
+    }
+
+    private static async Task<IResult> SweepRetention(CurrentViewer viewer, RetentionSweeper sweeper, CancellationToken ct)
+    {
+        RequireAdmin(viewer, "the federation");
+        return Results.Json(await sweeper.SweepAsync(ct), Json);
     }
 
     private static async Task<IResult> List(CurrentViewer viewer, PeerAdmin admin, CancellationToken ct)

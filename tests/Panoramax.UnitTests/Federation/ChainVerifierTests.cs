@@ -3,6 +3,7 @@ using Panoramax.Domain.Federation;
 using Panoramax.Federation.Feed;
 using Panoramax.Federation.Signing;
 using ChangeEntry = Panoramax.Federation.Protocol.V1.ChangeEntry;
+using WireOp = Panoramax.Federation.Protocol.V1.ChangeOp;
 
 namespace Panoramax.UnitTests.Federation;
 
@@ -53,9 +54,9 @@ public sealed class ChainVerifierTests : IDisposable
         return list;
     }
 
-    private (RejectReason? Reject, int Released) Run(IEnumerable<ChangeEntry> entries, long lastSeq = 0, byte[]? lastHash = null)
+    private (RejectReason? Reject, int Released) Run(IEnumerable<ChangeEntry> entries, long lastSeq = 0, byte[]? lastHash = null, bool snapshot = false)
     {
-        var v = new ChainVerifier(_origin, _key.PublicKey, lastSeq, lastHash);
+        var v = new ChainVerifier(_origin, _key.PublicKey, lastSeq, lastHash, allowPruned: snapshot);
         var released = 0;
         foreach (var e in entries)
         {
@@ -155,5 +156,50 @@ public sealed class ChainVerifierTests : IDisposable
     {
         var feed = Feed(ChainVerifier.MaxUnsignedRun + 5, checkpointEvery: int.MaxValue);
         Assert.Equal(RejectReason.CheckpointMissing, Run(feed).Reject);
+    }
+
+    /// <summary>What retention leaves of an upsert (spec §7): the header, with its original payload_hash, and no payload.</summary>
+    private static ChangeEntry Prune(ChangeEntry e)
+    {
+        Assert.Equal(WireOp.Upsert, e.Op);
+        var pruned = e.Clone();
+        pruned.Payload = ByteString.Empty;
+        return pruned;
+    }
+
+    [Fact]
+    public void Pruned_entry_is_refused_in_the_feed_and_accepted_in_a_snapshot()
+    {
+        var feed = Feed(6);
+        feed[0] = Prune(feed[0]);
+        feed[4] = Prune(feed[4]);
+        Assert.Equal((RejectReason.PayloadHashMismatch, 0), Run(feed));
+        Assert.Equal((null, 6), Run(feed, snapshot: true));
+    }
+
+    [Fact]
+    public void Pruned_header_with_another_payload_hash_breaks_the_chain_even_in_a_snapshot()
+    {
+        // The payload hash is taken as given, but it is part of the entry bytes: a relay cannot swap it unnoticed.
+        var feed = Feed(3);
+        feed[1] = Prune(feed[1]);
+        feed[1].PayloadHash = ByteString.CopyFrom(FeedCrypto.PayloadHash("""{"id":"other"}"""));
+        Assert.Equal((RejectReason.ChainBroken, 0), Run(feed, snapshot: true));
+        var signed = Feed(3);
+        signed[2] = Prune(signed[2]);
+        signed[2].PayloadHash = ByteString.CopyFrom(new byte[32]);
+        Assert.Equal((RejectReason.BadSignature, 0), Run(signed, snapshot: true));
+    }
+
+    [Fact]
+    public void Snapshot_mode_still_checks_payloads_that_are_present_and_tombstones()
+    {
+        var feed = Feed(4);
+        feed[1].Payload = ByteString.CopyFromUtf8("""{"id":"evil"}""");
+        Assert.Equal(RejectReason.PayloadHashMismatch, Run(feed, snapshot: true).Reject);
+        var withTombstone = Feed(4);
+        Assert.Equal(WireOp.Tombstone, withTombstone[3].Op);
+        withTombstone[3].Payload = ByteString.CopyFromUtf8("""{"id":"ghost"}""");
+        Assert.Equal(RejectReason.PayloadHashMismatch, Run(withTombstone, snapshot: true).Reject);
     }
 }
