@@ -17,6 +17,22 @@ public static class OriginLicenseFilter
     /// <returns>null when <paramref name="instanceId"/> is not a known other instance (our own records are never filtered).</returns>
     public static async Task<LicenseFilterOutcome?> SetAsync(NpgsqlDataSource db, Guid instanceId, IReadOnlyList<string>? accepted, DateTimeOffset now, CancellationToken ct)
     {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await SetOnceAsync(db, instanceId, accepted, now, ct);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DeadlockDetected && attempt < 3)
+            {
+                // An apply upserting a row of this origin holds it while its trigger waits for our lock on the origin:
+                // PostgreSQL cancels one of us; if it was us, the apply goes on and we simply run again.
+            }
+        }
+    }
+
+    private static async Task<LicenseFilterOutcome?> SetOnceAsync(NpgsqlDataSource db, Guid instanceId, IReadOnlyList<string>? accepted, DateTimeOffset now, CancellationToken ct)
+    {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         // FOR UPDATE waits for applies holding the row FOR KEY SHARE (their trigger read the old filter), so the
