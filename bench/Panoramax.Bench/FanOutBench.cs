@@ -39,7 +39,7 @@ internal static class FanOutBench
         expected.UnionWith(await IdsAsync(hubDb.DataSource));
         for (var i = 0; i < peers; i++)
         {
-            await using var data = NpgsqlDataSource.Create(peerDbs[i]);
+            await using var data = Panoramax.Persistence.PersistenceExtensions.BuildPanoramaxDataSource(peerDbs[i]);
             await Seeder.SeedAsync(data, Seeder.Plan(PicturesPerInstance, 5, seed: i));
             expected.UnionWith(await IdsAsync(data));
         }

@@ -93,6 +93,9 @@ public sealed class LicenseFilterTests(ChainNetwork net) : IClassFixture<ChainNe
         Assert.Contains(cc0.PictureIds[0].ToString(), tile);
         Assert.DoesNotContain(shareAlike.PictureIds[0].ToString(), tile);
         Assert.Equal(cc0.PictureIds.ToHashSet(), await LiveSearchOfBAsync(both));
+        // B's own live fan-out asks A, which shows both: A's share-alike items must not come back through it.
+        var fanOut = await net.B.GetJsonAsync($"/api/search?federated=live&limit=100&ids={string.Join(',', both)}");
+        Assert.Equal(cc0.PictureIds.ToHashSet(), fanOut.GetProperty("features").EnumerateArray().Select(f => Guid.Parse(f.GetProperty("id").GetString()!)).ToHashSet());
 
         // Relaxing brings it back at once, without a resync.
         Assert.Equal(HttpStatusCode.OK, await PutFilterAsync(net.B, net.A.Id, null));
