@@ -24,6 +24,11 @@ public sealed class Instance
     public string? LastError { get; set; }
     /// <summary>Entries received from this peer and refused (bad signature, broken chain, wrong origin…).</summary>
     public long RejectedEntries { get; set; }
+    /// <summary>
+    /// Licence ids (as in STAC <c>license</c>, compared case-insensitively) of this origin's records shown here; null
+    /// shows all. Local policy only: the records are still stored and relayed, just flagged and hidden (see <see cref="AcceptedLicenses"/>).
+    /// </summary>
+    public List<string>? AcceptedLicenses { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 }

@@ -10,7 +10,8 @@ namespace Panoramax.Federation.Legacy;
 public sealed record LegacySourceStatus(
     Guid Id, string Name, string Url, TimeSpan? Interval, DateTimeOffset? CursorUpdated,
     DateTimeOffset? LastRunAt, DateTimeOffset? LastSuccessAt, string? LastError, DateTimeOffset? LastErrorAt,
-    long CollectionsApplied, long PicturesApplied, long CollectionsRejected, long Collections, long Pictures);
+    long CollectionsApplied, long PicturesApplied, long CollectionsRejected, long Collections, long Pictures,
+    IReadOnlyList<string>? AcceptedLicenses);
 
 /// <summary>
 /// Makes the configured sources exist (a synthetic unsigned origin row plus its harvest state) and runs one Quartz job
@@ -69,7 +70,8 @@ public sealed class LegacyHarvestScheduler(
             SELECT s.instance_id, i.name, s.url, s.cursor_updated, s.last_run_at, s.last_success_at, s.last_error, s.last_error_at,
                    s.collections_applied, s.pictures_applied, s.collections_rejected,
                    (SELECT count(*) FROM sequences q WHERE q.origin_instance_id = s.instance_id AND q.status <> 'deleted'),
-                   (SELECT count(*) FROM pictures p WHERE p.origin_instance_id = s.instance_id AND p.status = 'ready')
+                   (SELECT count(*) FROM pictures p WHERE p.origin_instance_id = s.instance_id AND p.status = 'ready'),
+                   i.accepted_licenses
             FROM legacy_sources s JOIN instances i ON i.id = s.instance_id
             ORDER BY i.name
             """);
@@ -81,7 +83,8 @@ public sealed class LegacyHarvestScheduler(
             list.Add(new LegacySourceStatus(
                 id, r.GetString(1), r.GetString(2), intervals.TryGetValue(id, out var every) ? every : null,
                 Time(r, 3), Time(r, 4), Time(r, 5), r.IsDBNull(6) ? null : r.GetString(6), Time(r, 7),
-                r.GetInt64(8), r.GetInt64(9), r.GetInt64(10), r.GetInt64(11), r.GetInt64(12)));
+                r.GetInt64(8), r.GetInt64(9), r.GetInt64(10), r.GetInt64(11), r.GetInt64(12),
+                r.IsDBNull(13) ? null : r.GetFieldValue<string[]>(13)));
         }
         return list;
     }

@@ -13,7 +13,13 @@ namespace Panoramax.Federation.Peers;
 public sealed record PeerStatus(
     Guid Id, string Name, string? FederationUrl, string? BaseUrl, string Trust, string PublicKey, string KeyFingerprint,
     DateTimeOffset? LastSyncAt, string? LastError, long RejectedEntries, long LagEntries, double LagSeconds,
-    IReadOnlyList<OriginCursor> Origins);
+    IReadOnlyList<OriginCursor> Origins, IReadOnlyList<string>? AcceptedLicenses);
+
+/// <summary>
+/// Any other instance whose records we may hold: a direct peer, an origin only known through relays, or a harvested
+/// legacy source; what the licence filter is set on.
+/// </summary>
+public sealed record KnownOrigin(Guid Id, string Name, string? BaseUrl, string Kind, string Trust, long LastSeq, IReadOnlyList<string>? AcceptedLicenses);
 
 /// <summary>This instance as its peers see it (what <c>Hello</c> answers), for the admin page: the key to read to other admins.</summary>
 public sealed record InstanceIdentity(
@@ -128,7 +134,18 @@ public sealed class PeerAdmin(
                 p.LastSyncAt, p.LastError, p.RejectedEntries,
                 behind.Sum(c => c.PeerMaxSeq - c.Seq),
                 behind.Count == 0 ? 0 : Math.Round(behind.Max(c => (now - c.CaughtUpAt).TotalSeconds), 1),
-                [.. mine.Select(c => new OriginCursor(c.OriginId, c.Seq, c.PeerMaxSeq))]);
+                [.. mine.Select(c => new OriginCursor(c.OriginId, c.Seq, c.PeerMaxSeq))],
+                p.AcceptedLicenses);
         })];
+    }
+
+    /// <summary>Every instance but ourselves, by name: peers, relayed origins and legacy sources (kind <c>peer</c>, <c>relayed</c>, <c>legacy</c>).</summary>
+    public async Task<List<KnownOrigin>> OriginsAsync(CancellationToken ct)
+    {
+        var legacy = (await db.LegacySources.AsNoTracking().Select(s => s.InstanceId).ToListAsync(ct)).ToHashSet();
+        var all = await db.Instances.AsNoTracking().Where(i => !i.IsSelf).OrderBy(i => i.Name).ThenBy(i => i.Id).ToListAsync(ct);
+        return [.. all.Select(i => new KnownOrigin(
+            i.Id, i.Name, i.BaseUrl, legacy.Contains(i.Id) ? "legacy" : i.IsPeer ? "peer" : "relayed",
+            i.Trust.ToString().ToLowerInvariant(), i.LastSeq, i.AcceptedLicenses))];
     }
 }

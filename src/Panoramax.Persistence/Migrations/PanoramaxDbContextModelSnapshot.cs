@@ -668,6 +668,10 @@ namespace Panoramax.Persistence.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
+                    b.Property<List<string>>("AcceptedLicenses")
+                        .HasColumnType("text[]")
+                        .HasColumnName("accepted_licenses");
+
                     b.Property<string>("BaseUrl")
                         .HasMaxLength(2000)
                         .HasColumnType("character varying(2000)")

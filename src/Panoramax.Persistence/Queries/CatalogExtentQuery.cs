@@ -12,7 +12,7 @@ public static class CatalogExtentQuery
         FROM (
             SELECT ST_Extent(bbox) AS e, min(min_captured_at) AS tmin, max(max_captured_at) AS tmax
             FROM sequences
-            WHERE status = 'ready' AND visibility = 'anyone' AND deleted_at IS NULL
+            WHERE status = 'ready' AND visibility = 'anyone' AND deleted_at IS NULL AND NOT license_filtered
         ) s
         """;
 

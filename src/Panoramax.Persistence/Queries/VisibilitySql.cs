@@ -12,7 +12,8 @@ public static class VisibilitySql
     /// <summary>
     /// Predicate on a table alias having <c>visibility</c>, <c>account_id</c>, <c>status</c> and <c>deleted_at</c>
     /// (pictures or sequences). With <paramref name="publishedOnly"/> (the default) only ready, non-deleted rows pass,
-    /// except that owners and admins also see their unpublished rows when it is false.
+    /// except that owners and admins also see their unpublished rows when it is false. Rows hidden by their origin's
+    /// licence filter (<c>license_filtered</c>, kept by a trigger) are out for every viewer, admins included.
     /// </summary>
     public static string Predicate(string alias, Viewer viewer, NpgsqlParameterCollection parameters, bool publishedOnly = true)
     {
@@ -36,13 +37,13 @@ public static class VisibilitySql
         {
             (visible, owner) = ($"{a}.visibility = 'anyone'", "FALSE");
         }
-        var live = $"{a}.deleted_at IS NULL";
+        var live = $"{a}.deleted_at IS NULL AND NOT {a}.license_filtered";
         return publishedOnly
             ? $"({visible} AND {live} AND {a}.status = 'ready')"
             : $"({visible} AND {live} AND ({a}.status = 'ready' OR {owner}))";
     }
 
-    /// <summary>Only what may leave the instance: public, ready, not deleted (federation, public caches).</summary>
+    /// <summary>Only what may leave the instance: public, ready, not deleted, not hidden by a licence filter (federation, public caches).</summary>
     public static string Public(string alias) =>
-        $"({alias}.visibility = 'anyone' AND {alias}.deleted_at IS NULL AND {alias}.status = 'ready')";
+        $"({alias}.visibility = 'anyone' AND {alias}.deleted_at IS NULL AND NOT {alias}.license_filtered AND {alias}.status = 'ready')";
 }

@@ -1,4 +1,7 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using Npgsql;
+using Panoramax.Domain.Instances;
 using Panoramax.Federation;
 using Panoramax.Federation.Protocol.V1;
 using Panoramax.Federation.Search;
@@ -12,7 +15,7 @@ namespace Panoramax.Server.Federation;
 /// <c>/api/search?federated=live</c>: the usual local answer plus what every trusted peer answers within the search
 /// deadline. Only bbox, datetime, ids and limit travel to peers, so other filters are refused rather than half-applied.
 /// </summary>
-internal sealed class LiveFederatedSearch(FederatedSearch search)
+internal sealed class LiveFederatedSearch(FederatedSearch search, NpgsqlDataSource db)
 {
     public const string Parameter = "federated";
     public const string LiveValue = "live";
@@ -44,12 +47,52 @@ internal sealed class LiveFederatedSearch(FederatedSearch search)
                 new { unsupported });
         }
         return services.GetService<FederatedSearch>() is { } fanOut
-            ? new LiveFederatedSearch(fanOut)
+            ? new LiveFederatedSearch(fanOut, services.GetRequiredService<NpgsqlDataSource>())
             : throw ApiException.BadRequest($"Federation is disabled on this instance: {Parameter}={LiveValue} is not available");
     }
 
-    public Task<FanOutResult> AskAsync(LiveSearchQuery query, CancellationToken ct) =>
-        search.AskPeersAsync(query, Guid.NewGuid().ToString(), hops: 1, search.Deadline, exclude: null, ct);
+    public async Task<FanOutResult> AskAsync(LiveSearchQuery query, CancellationToken ct) =>
+        await DropFilteredAsync(await search.AskPeersAsync(query, Guid.NewGuid().ToString(), hops: 1, search.Deadline, exclude: null, ct), ct);
+
+    /// <summary>
+    /// Peers answer with what they show; records of an origin whose licence we filter must stay out of our answer too
+    /// (else a peer's copy would bring back what our own copy hides). A hit's origin is known by its file hrefs, which
+    /// always point to the origin (spec §3); its licence is its STAC <c>license</c>.
+    /// </summary>
+    private async Task<FanOutResult> DropFilteredAsync(FanOutResult result, CancellationToken ct)
+    {
+        if (result.Hits.Count == 0)
+        {
+            return result;
+        }
+        var filters = new List<(string Prefix, string[] Accepted)>();
+        await using (var cmd = db.CreateCommand("SELECT base_url, accepted_licenses FROM instances WHERE accepted_licenses IS NOT NULL AND base_url IS NOT NULL AND NOT is_self"))
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+        {
+            while (await r.ReadAsync(ct))
+            {
+                filters.Add((r.GetString(0).TrimEnd('/') + "/", r.GetFieldValue<string[]>(1)));
+            }
+        }
+        return filters.Count == 0 ? result : result with { Hits = [.. result.Hits.Where(h => Shown(h.Json, filters))] };
+    }
+
+    private static bool Shown(byte[] json, List<(string Prefix, string[] Accepted)> filters)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var root = doc.RootElement;
+        var href = root.TryGetProperty("assets", out var assets) && assets.TryGetProperty("hd", out var hd)
+            && hd.TryGetProperty("href", out var h) && h.ValueKind == JsonValueKind.String ? h.GetString()! : "";
+        var origin = filters.FindIndex(f => href.StartsWith(f.Prefix, StringComparison.OrdinalIgnoreCase));
+        if (origin < 0)
+        {
+            return true;
+        }
+        var license = root.TryGetProperty("properties", out var p) && p.TryGetProperty("license", out var l) && l.ValueKind == JsonValueKind.String
+            ? l.GetString()
+            : null;
+        return AcceptedLicenses.Accepts(filters[origin].Accepted, license);
+    }
 
     /// <summary>The peers' items not held locally (local copy wins), up to <paramref name="limit"/>, and the <c>federation</c> member.</summary>
     public static (IReadOnlyList<byte[]> Extra, JsonObject Federation) Merge(IReadOnlyList<ItemRow> local, FanOutResult peers, int limit)

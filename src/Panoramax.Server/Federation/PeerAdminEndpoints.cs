@@ -1,13 +1,18 @@
 using Panoramax.Federation.Feed;
+using System.Text.Json;
+using Npgsql;
+using Panoramax.Domain.Instances;
 using Panoramax.Federation.Peers;
 using Panoramax.Federation.Reconcile;
 using Microsoft.Extensions.Options;
+using Panoramax.Persistence.Queries;
 using Panoramax.Server.Hosting;
 using Panoramax.Server.Http;
+using Panoramax.Server.Manage;
 
 namespace Panoramax.Server.Federation;
 
-/// <summary>Admin API of federation peers: list with status, add by federation URL, confirm, block, remove; and a retention sweep on demand.</summary>
+/// <summary>Admin API of federation peers: list with status, add by federation URL, confirm, block, remove, licence filter, reconcile; and a retention sweep on demand.</summary>
 public static class PeerAdminEndpoints
 {
     // Our own admin API (GeoVisio has none): snake_case like the rest of the API's own fields.
@@ -32,6 +37,10 @@ public static class PeerAdminEndpoints
         g.MapPost("/{id:guid}/reconcile", Reconcile)
             .WithSummary("Compares this instance's copy of every origin the peer serves with the peer's log by range digests and repairs what differs (federation-spec §7.1)");
         g.MapGet("/{id:guid}/reconcile", LastReconcile).WithSummary("The peer's last reconcile report since the server started");
+        g.MapPut("/{id:guid}/licenses", SetLicenses)
+            .WithSummary("Licences of this origin's records shown here (null = all): a peer, a relayed origin or a legacy source");
+        api.MapGet("/admin/origins", Origins).WithTags("Federation")
+            .WithSummary("Every other instance whose records this one may hold (peers, relayed origins, legacy sources) with its licence filter");
         return g;
     }
 
@@ -98,6 +107,63 @@ public static class PeerAdminEndpoints
             throw new ApiException(StatusCodes.Status502BadGateway, e.Message);
         }
     }
+
+    private static async Task<IResult> Origins(CurrentViewer viewer, PeerAdmin admin, CancellationToken ct)
+    {
+        RequireAdmin(viewer);
+        return Results.Json(new { origins = await admin.OriginsAsync(ct) }, Json);
+    }
+
+    private static Task<IResult> SetLicenses(Guid id, HttpRequest request, CurrentViewer viewer, NpgsqlDataSource db, MapRefresh map,
+        TimeProvider clock, ILoggerFactory logs, CancellationToken ct)
+    {
+        RequireAdmin(viewer);
+        return SetLicensesAsync(id, request, viewer, db, map, clock, logs, "No such instance: give the id of a peer, a relayed origin or a legacy source.", ct);
+    }
+
+    /// <summary>
+    /// <c>PUT …/{id}/licenses</c> with <c>{"accepted_licenses": [...] | null}</c>: sets the origin's licence filter and
+    /// re-flags its records at once (both ways), then refreshes the map. Shared by peers and legacy sources.
+    /// </summary>
+    internal static async Task<IResult> SetLicensesAsync(Guid id, HttpRequest request, CurrentViewer viewer, NpgsqlDataSource db, MapRefresh map,
+        TimeProvider clock, ILoggerFactory logs, string notFound, CancellationToken ct)
+    {
+        var body = await JsonBody.ParseObjectAsync(request, Usage, ct);
+        if (!body.TryGetProperty("accepted_licenses", out var value))
+        {
+            throw ApiException.BadRequest(Usage);
+        }
+        List<string?>? given = null;
+        if (value.ValueKind == JsonValueKind.Array)
+        {
+            given = [];
+            foreach (var item in value.EnumerateArray())
+            {
+                given.Add(item.ValueKind == JsonValueKind.String ? item.GetString() : throw ApiException.BadRequest("accepted_licenses must hold strings (licence ids such as \"CC0-1.0\")."));
+            }
+        }
+        else if (value.ValueKind != JsonValueKind.Null)
+        {
+            throw ApiException.BadRequest("accepted_licenses must be a list of licence ids, or null to accept every licence.");
+        }
+        var (accepted, error) = AcceptedLicenses.Normalize(given);
+        if (error is not null)
+        {
+            throw ApiException.BadRequest(error);
+        }
+        var outcome = await OriginLicenseFilter.SetAsync(db, id, accepted, clock.GetUtcNow(), ct) ?? throw ApiException.NotFound(notFound);
+        // Tiles, the low-zoom grid and the landing extent are derived from what is shown: refresh them before answering.
+        await map.AfterEditAsync();
+        logs.CreateLogger("Panoramax.Federation.Admin").LogInformation(
+            "Admin {Admin} set the licence filter of instance {Instance} to {Licenses}: {Sequences} sequences and {Pictures} pictures hidden",
+            viewer.Viewer.AccountId, id, accepted is null ? "(all accepted)" : string.Join(", ", accepted), outcome.HiddenSequences, outcome.HiddenPictures);
+        return Results.Json(new LicenseFilterAnswer(id, accepted, outcome.HiddenSequences, outcome.HiddenPictures), Json);
+    }
+
+    private const string Usage = "Send {\"accepted_licenses\": [\"CC0-1.0\", \"CC-BY-SA-4.0\"]} to show only those licences of this origin, or {\"accepted_licenses\": null} to show all.";
+
+    /// <summary>Answer of the licence-filter routes: the stored filter and what it hides now.</summary>
+    public sealed record LicenseFilterAnswer(Guid Id, IReadOnlyList<string>? AcceptedLicenses, long HiddenSequences, long HiddenPictures);
 
     private static async Task<IResult> Confirm(Guid id, CurrentViewer viewer, PeerAdmin admin, CancellationToken ct)
     {

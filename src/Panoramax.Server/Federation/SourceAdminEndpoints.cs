@@ -1,5 +1,7 @@
+using Npgsql;
 using Panoramax.Federation.Legacy;
 using Panoramax.Server.Http;
+using Panoramax.Server.Manage;
 
 namespace Panoramax.Server.Federation;
 
@@ -14,6 +16,7 @@ public static class SourceAdminEndpoints
         g.MapGet("", List).WithSummary("Harvested legacy instances with their cursor, last run and last error");
         g.MapGet("/{id:guid}", Get).WithSummary("One harvested legacy instance");
         g.MapPost("/{id:guid}/harvest", Harvest).WithSummary("Harvest a legacy instance now (202; the status shows the outcome)");
+        g.MapPut("/{id:guid}/licenses", SetLicenses).WithSummary("Licences of this source's records shown here (null = all)");
         return g;
     }
 
@@ -27,6 +30,18 @@ public static class SourceAdminEndpoints
     {
         PeerAdminEndpoints.RequireAdmin(viewer, What);
         return (await sources.ListAsync(ct)).FirstOrDefault(s => s.Id == id) is { } source ? Results.Json(source, PeerAdminEndpoints.Json) : throw ApiException.NotFound("No such legacy source.");
+    }
+
+    private static async Task<IResult> SetLicenses(Guid id, HttpRequest request, CurrentViewer viewer, LegacyHarvestScheduler sources, NpgsqlDataSource db,
+        MapRefresh map, TimeProvider clock, ILoggerFactory logs, CancellationToken ct)
+    {
+        PeerAdminEndpoints.RequireAdmin(viewer, What);
+        const string notFound = "No such legacy source.";
+        if (!(await sources.ListAsync(ct)).Any(s => s.Id == id))
+        {
+            throw ApiException.NotFound(notFound);
+        }
+        return await PeerAdminEndpoints.SetLicensesAsync(id, request, viewer, db, map, clock, logs, notFound, ct);
     }
 
     private static async Task<IResult> Harvest(Guid id, CurrentViewer viewer, LegacyHarvestScheduler sources, LegacySourceClient client, CancellationToken ct)

@@ -7,9 +7,9 @@ namespace Panoramax.Server.Pages;
 
 /// <summary>
 /// <c>/admin/federation</c>, the administrators' page of the federation: this instance's identity (what peers pin),
-/// its peers with their sync status and the trust actions, and the harvested legacy GeoVisio sources. Like the other
-/// pages it is plain HTML plus one script calling the admin API (<c>/api/admin/federation</c>, <c>/api/admin/peers</c>,
-/// <c>/api/admin/sources</c>), which keeps every rule.
+/// its peers with their sync status and the trust actions, the harvested legacy GeoVisio sources, and the licence
+/// filter of every origin. Like the other pages it is plain HTML plus one script calling the admin API
+/// (<c>/api/admin/federation</c>, <c>/api/admin/peers</c>, <c>/api/admin/sources</c>, <c>/api/admin/origins</c>), which keeps every rule.
 /// </summary>
 public static class FederationPage
 {
@@ -81,6 +81,20 @@ public static class FederationPage
                 <tbody id="sources"></tbody>
               </table>
               <p id="sources-empty" hidden>No legacy source is harvested here.</p>
+
+              <h2 id="licenses-title">Licence filters</h2>
+              <p>For each instance whose pictures reach this one (peers, instances relayed by them, legacy sources), the licences
+                 shown here. Pictures under other licences are kept and still passed on to peers, but nobody sees them on this
+                 instance; relaxing the filter shows them again at once. Leave the field empty to accept every licence.</p>
+              <table id="licenses-table" hidden>
+                <caption class="visually-hidden">Licence filter of each origin, by name</caption>
+                <thead><tr>
+                  <th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Accepted licences</th>
+                  <th scope="col"><span class="visually-hidden">Actions</span></th>
+                </tr></thead>
+                <tbody id="licenses"></tbody>
+              </table>
+              <p id="licenses-empty" hidden>No other instance is known yet.</p>
             </div>
             """;
         return PageLayout.Render(http, o, Title, body, 200, "pages.js", "federation.js");

@@ -132,7 +132,8 @@ public static class PictureFileEndpoints
         await using var cmd = db.CreateCommand("""
             SELECT p.account_id, p.visibility, p.status, p.deleted_at IS NOT NULL, p.kind,
                    p.hd_key, p.sd_key, p.thumb_key, p.tiles_prefix, p.tile_cols, p.tile_rows,
-                   s.account_id, s.visibility, s.status, s.deleted_at IS NOT NULL, p.processed_at IS NOT NULL
+                   s.account_id, s.visibility, s.status, s.deleted_at IS NOT NULL, p.processed_at IS NOT NULL,
+                   p.license_filtered OR coalesce(s.license_filtered, false)
             FROM pictures p LEFT JOIN sequences s ON s.id = p.sequence_id
             WHERE p.id = @id
             """);
@@ -145,7 +146,8 @@ public static class PictureFileEndpoints
         var owner = r.GetGuid(0);
         var visibility = ApiNames.ParseApiName<Visibility>(r.GetString(1));
         var status = ApiNames.ParseApiName<PictureStatus>(r.GetString(2));
-        var deleted = r.GetBoolean(3) || status is PictureStatus.Deleted or PictureStatus.WaitingForDelete;
+        // Hidden by its origin's licence filter: as absent as a deleted picture, for everyone.
+        var deleted = r.GetBoolean(3) || status is PictureStatus.Deleted or PictureStatus.WaitingForDelete || r.GetBoolean(16);
         var hasSequence = !r.IsDBNull(11);
         var sequenceVisible = !hasSequence
             || (!r.GetBoolean(14) && VisibilityPolicy.CanSee(viewer, ApiNames.ParseApiName<Visibility>(r.GetString(12)), r.GetGuid(11)));

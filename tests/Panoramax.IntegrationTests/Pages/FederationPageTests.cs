@@ -31,6 +31,7 @@ public sealed class FederationPageTests(TestInstance instance) : IClassFixture<T
         Assert.Contains("""<a href="/admin/federation" aria-current="page">Federation</a>""", html, StringComparison.Ordinal);
         Assert.Contains("""id="add-peer""", html, StringComparison.Ordinal);
         Assert.Contains("""id="sources-table""", html, StringComparison.Ordinal);
+        Assert.Contains("""id="licenses-table""", html, StringComparison.Ordinal);
     }
 
     [Fact]

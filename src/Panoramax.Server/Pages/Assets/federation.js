@@ -1,6 +1,7 @@
 // The administrators' federation page: this instance's identity (GET /api/admin/federation), the peers
 // (GET/POST /api/admin/peers, POST …/{id}/confirm, …/{id}/block and …/{id}/reconcile, DELETE …/{id}) and the harvested legacy
-// GeoVisio sources (GET /api/admin/sources, POST …/{id}/harvest).
+// GeoVisio sources (GET /api/admin/sources, POST …/{id}/harvest) and the licence filter of every origin
+// (GET /api/admin/origins, PUT /api/admin/peers/{id}/licenses).
 (() => {
   "use strict";
   const P = window.PanoramaxPages;
@@ -121,6 +122,43 @@
     $("sources-empty").hidden = sources.length !== 0;
   }
 
+  const kindLabels = { peer: "Peer", relayed: "Relayed by a peer", legacy: "Legacy source" };
+
+  // One origin's filter: a comma-separated list of licence ids; empty means every licence.
+  function licenseRow(o) {
+    const inputId = `licenses-${o.id}`;
+    const input = el("input", { id: inputId, type: "text", placeholder: "all licences, e.g. CC0-1.0, CC-BY-SA-4.0",
+      value: (o.accepted_licenses || []).join(", ") });
+    if (o.accepted_licenses && o.accepted_licenses.length === 0) input.placeholder = "none (every picture hidden)";
+    const save = el("button", { type: "button", class: "secondary", "aria-label": `Save the licence filter of ${o.name}` }, "Save");
+    save.addEventListener("click", async () => {
+      save.disabled = true;
+      const list = input.value.split(",").map((x) => x.trim()).filter((x) => x);
+      try {
+        const r = await P.api("PUT", `admin/peers/${o.id}/licenses`, { accepted_licenses: list.length ? list : null });
+        P.say(r.accepted_licenses
+          ? `${o.name}: only ${r.accepted_licenses.join(", ")} shown (${r.hidden_sequences} sequences, ${r.hidden_pictures} pictures hidden).`
+          : `${o.name}: every licence shown.`);
+      } catch (e) {
+        P.say(`Could not set the licence filter of ${o.name}: ${e.message}`, true);
+      } finally {
+        save.disabled = false;
+      }
+    });
+    return el("tr", { "data-id": o.id },
+      el("th", { scope: "row" }, o.name),
+      el("td", null, kindLabels[o.kind] || o.kind),
+      el("td", null, el("label", { for: inputId, class: "visually-hidden" }, `Accepted licences of ${o.name}`), input),
+      el("td", null, save));
+  }
+
+  async function loadLicenses() {
+    const origins = (await P.api("GET", "admin/origins")).origins || [];
+    $("licenses").replaceChildren(...origins.map(licenseRow));
+    $("licenses-table").hidden = origins.length === 0;
+    $("licenses-empty").hidden = origins.length !== 0;
+  }
+
   $("add-peer").addEventListener("submit", async (e) => {
     e.preventDefault();
     const input = $("peer-url");
@@ -145,4 +183,5 @@
   loadIdentity().catch((e) => P.say(`Could not load this instance's identity: ${e.message}`, true));
   loadPeers().catch((e) => P.say(`Could not load the peers: ${e.message}`, true));
   loadSources().catch((e) => P.say(`Could not load the legacy sources: ${e.message}`, true));
+  loadLicenses().catch((e) => P.say(`Could not load the licence filters: ${e.message}`, true));
 })();
