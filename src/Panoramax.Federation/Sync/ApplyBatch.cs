@@ -54,10 +54,8 @@ internal sealed class BatchState
                 Command("SELECT id, origin_instance_id, version, sequence_id FROM pictures WHERE id = ANY(@ids)", pictures),
                 Command("SELECT id, origin_instance_id, version FROM sequences WHERE id = ANY(@ids)", sequences),
                 Command("SELECT id, origin_instance_id FROM accounts WHERE id = ANY(@ids)", accounts),
-                Command("""
-                    SELECT entity_kind, entity_id, max(entity_version) FROM change_log
-                    WHERE op = 'tombstone' AND entity_id = ANY(@ids) GROUP BY entity_kind, entity_id
-                    """, [.. pictures, .. sequences, .. accounts]),
+                // Per kind, so that the (entity_kind, entity_id, seq) index serves it: the log only grows.
+                TombstonesCommand(pictures, sequences, accounts),
             },
         };
         await using var r = await batch.ExecuteReaderAsync(ct);
@@ -82,6 +80,21 @@ internal sealed class BatchState
             state._tombstones[(ApiNames.ParseApiName<EntityKind>(r.GetString(0)), r.GetGuid(1))] = r.GetInt64(2);
         }
         return state;
+    }
+
+    private static NpgsqlBatchCommand TombstonesCommand(HashSet<Guid> pictures, HashSet<Guid> sequences, HashSet<Guid> accounts)
+    {
+        var cmd = new NpgsqlBatchCommand("""
+            SELECT entity_kind, entity_id, max(entity_version) FROM change_log
+            WHERE op = 'tombstone' AND ((entity_kind = 'picture' AND entity_id = ANY(@p))
+                                        OR (entity_kind = 'sequence' AND entity_id = ANY(@s))
+                                        OR (entity_kind = 'account' AND entity_id = ANY(@a)))
+            GROUP BY entity_kind, entity_id
+            """);
+        cmd.Parameters.Add(new NpgsqlParameter("p", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = pictures.ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter("s", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = sequences.ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter("a", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = accounts.ToArray() });
+        return cmd;
     }
 
     private static NpgsqlBatchCommand Command(string sql, IEnumerable<Guid> ids)
@@ -122,36 +135,4 @@ internal sealed class BatchState
         _accountNamesWritten[id] = name;
         return true;
     }
-}
-
-/// <summary>Queues the writes of a run and sends them as batches of statements: one round trip per batch.</summary>
-internal sealed class BatchWriter(NpgsqlConnection conn, NpgsqlTransaction tx) : IAsyncDisposable
-{
-    /// <summary>Statements per round trip: big enough that latency vanishes, small enough to bound memory.</summary>
-    private const int MaxCommands = 300;
-
-    private NpgsqlBatch _batch = new(conn, tx);
-
-    public void Add(NpgsqlBatchCommand command) => _batch.BatchCommands.Add(command);
-
-    public async Task FlushIfFullAsync(CancellationToken ct)
-    {
-        if (_batch.BatchCommands.Count >= MaxCommands)
-        {
-            await FlushAsync(ct);
-        }
-    }
-
-    public async Task FlushAsync(CancellationToken ct)
-    {
-        if (_batch.BatchCommands.Count == 0)
-        {
-            return;
-        }
-        await _batch.ExecuteNonQueryAsync(ct);
-        await _batch.DisposeAsync();
-        _batch = new NpgsqlBatch(conn, tx);
-    }
-
-    public ValueTask DisposeAsync() => _batch.DisposeAsync();
 }
