@@ -22,6 +22,10 @@ internal sealed class BatchState
     private readonly Dictionary<(EntityKind, Guid), long> _tombstones = [];
     private readonly Dictionary<Guid, string> _accountNamesWritten = [];
 
+    /// <summary>Whether some entry of the run's seq range is stored already (a snapshot or a repair put it there).</summary>
+    public bool EntriesStored { get; private set; }
+
+    /// <summary>Loads what the decisions about <paramref name="run"/> (in seq order) need.</summary>
     public static async Task<BatchState> LoadAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<ChangeLogEntry> run, IReadOnlyList<object?> parsed, CancellationToken ct)
     {
         var state = new BatchState();
@@ -56,6 +60,7 @@ internal sealed class BatchState
                 Command("SELECT id, origin_instance_id FROM accounts WHERE id = ANY(@ids)", accounts),
                 // Per kind, so that the (entity_kind, entity_id, seq) index serves it: the log only grows.
                 TombstonesCommand(pictures, sequences, accounts),
+                StoredCommand(run[0].OriginInstanceId, run[0].Seq, run[^1].Seq),
             },
         };
         await using var r = await batch.ExecuteReaderAsync(ct);
@@ -79,6 +84,8 @@ internal sealed class BatchState
         {
             state._tombstones[(ApiNames.ParseApiName<EntityKind>(r.GetString(0)), r.GetGuid(1))] = r.GetInt64(2);
         }
+        await r.NextResultAsync(ct);
+        state.EntriesStored = await r.ReadAsync(ct) && r.GetBoolean(0);
         return state;
     }
 
@@ -94,6 +101,15 @@ internal sealed class BatchState
         cmd.Parameters.Add(new NpgsqlParameter("p", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = pictures.ToArray() });
         cmd.Parameters.Add(new NpgsqlParameter("s", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = sequences.ToArray() });
         cmd.Parameters.Add(new NpgsqlParameter("a", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = accounts.ToArray() });
+        return cmd;
+    }
+
+    private static NpgsqlBatchCommand StoredCommand(Guid origin, long from, long to)
+    {
+        var cmd = new NpgsqlBatchCommand("SELECT EXISTS (SELECT 1 FROM change_log WHERE origin_instance_id = @o AND seq BETWEEN @from AND @to)");
+        cmd.Parameters.AddWithValue("o", origin);
+        cmd.Parameters.AddWithValue("from", from);
+        cmd.Parameters.AddWithValue("to", to);
         return cmd;
     }
 
