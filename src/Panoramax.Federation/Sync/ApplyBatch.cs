@@ -22,6 +22,10 @@ internal sealed class BatchState
     private readonly Dictionary<(EntityKind, Guid), long> _tombstones = [];
     private readonly Dictionary<Guid, string> _accountNamesWritten = [];
 
+    /// <summary>Whether some entry of the run's seq range is stored already (a snapshot or a repair put it there).</summary>
+    public bool EntriesStored { get; private set; }
+
+    /// <summary>Loads what the decisions about <paramref name="run"/> (in seq order) need.</summary>
     public static async Task<BatchState> LoadAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<ChangeLogEntry> run, IReadOnlyList<object?> parsed, CancellationToken ct)
     {
         var state = new BatchState();
@@ -54,10 +58,9 @@ internal sealed class BatchState
                 Command("SELECT id, origin_instance_id, version, sequence_id FROM pictures WHERE id = ANY(@ids)", pictures),
                 Command("SELECT id, origin_instance_id, version FROM sequences WHERE id = ANY(@ids)", sequences),
                 Command("SELECT id, origin_instance_id FROM accounts WHERE id = ANY(@ids)", accounts),
-                Command("""
-                    SELECT entity_kind, entity_id, max(entity_version) FROM change_log
-                    WHERE op = 'tombstone' AND entity_id = ANY(@ids) GROUP BY entity_kind, entity_id
-                    """, [.. pictures, .. sequences, .. accounts]),
+                // Per kind, so that the (entity_kind, entity_id, seq) index serves it: the log only grows.
+                TombstonesCommand(pictures, sequences, accounts),
+                StoredCommand(run[0].OriginInstanceId, run[0].Seq, run[^1].Seq),
             },
         };
         await using var r = await batch.ExecuteReaderAsync(ct);
@@ -81,7 +84,33 @@ internal sealed class BatchState
         {
             state._tombstones[(ApiNames.ParseApiName<EntityKind>(r.GetString(0)), r.GetGuid(1))] = r.GetInt64(2);
         }
+        await r.NextResultAsync(ct);
+        state.EntriesStored = await r.ReadAsync(ct) && r.GetBoolean(0);
         return state;
+    }
+
+    private static NpgsqlBatchCommand TombstonesCommand(HashSet<Guid> pictures, HashSet<Guid> sequences, HashSet<Guid> accounts)
+    {
+        var cmd = new NpgsqlBatchCommand("""
+            SELECT entity_kind, entity_id, max(entity_version) FROM change_log
+            WHERE op = 'tombstone' AND ((entity_kind = 'picture' AND entity_id = ANY(@p))
+                                        OR (entity_kind = 'sequence' AND entity_id = ANY(@s))
+                                        OR (entity_kind = 'account' AND entity_id = ANY(@a)))
+            GROUP BY entity_kind, entity_id
+            """);
+        cmd.Parameters.Add(new NpgsqlParameter("p", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = pictures.ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter("s", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = sequences.ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter("a", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = accounts.ToArray() });
+        return cmd;
+    }
+
+    private static NpgsqlBatchCommand StoredCommand(Guid origin, long from, long to)
+    {
+        var cmd = new NpgsqlBatchCommand("SELECT EXISTS (SELECT 1 FROM change_log WHERE origin_instance_id = @o AND seq BETWEEN @from AND @to)");
+        cmd.Parameters.AddWithValue("o", origin);
+        cmd.Parameters.AddWithValue("from", from);
+        cmd.Parameters.AddWithValue("to", to);
+        return cmd;
     }
 
     private static NpgsqlBatchCommand Command(string sql, IEnumerable<Guid> ids)
@@ -122,36 +151,4 @@ internal sealed class BatchState
         _accountNamesWritten[id] = name;
         return true;
     }
-}
-
-/// <summary>Queues the writes of a run and sends them as batches of statements: one round trip per batch.</summary>
-internal sealed class BatchWriter(NpgsqlConnection conn, NpgsqlTransaction tx) : IAsyncDisposable
-{
-    /// <summary>Statements per round trip: big enough that latency vanishes, small enough to bound memory.</summary>
-    private const int MaxCommands = 300;
-
-    private NpgsqlBatch _batch = new(conn, tx);
-
-    public void Add(NpgsqlBatchCommand command) => _batch.BatchCommands.Add(command);
-
-    public async Task FlushIfFullAsync(CancellationToken ct)
-    {
-        if (_batch.BatchCommands.Count >= MaxCommands)
-        {
-            await FlushAsync(ct);
-        }
-    }
-
-    public async Task FlushAsync(CancellationToken ct)
-    {
-        if (_batch.BatchCommands.Count == 0)
-        {
-            return;
-        }
-        await _batch.ExecuteNonQueryAsync(ct);
-        await _batch.DisposeAsync();
-        _batch = new NpgsqlBatch(conn, tx);
-    }
-
-    public ValueTask DisposeAsync() => _batch.DisposeAsync();
 }

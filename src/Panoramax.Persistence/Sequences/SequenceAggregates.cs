@@ -9,7 +9,8 @@ namespace Panoramax.Persistence.Sequences;
 /// </summary>
 public static class SequenceAggregates
 {
-    private const string Sql = """
+    // The derived values of one sequence (@id, or t.id in the set-based form): one place for both forms.
+    private const string Set = """
         UPDATE sequences s SET
             geometry = agg.line,
             bbox = CASE WHEN agg.box IS NULL THEN NULL
@@ -24,7 +25,9 @@ public static class SequenceAggregates
             horizontal_pixel_density = agg.density,
             updated_at = @now,
             version = s.version + 1
-        FROM (
+        """;
+
+    private const string Aggregate = """
             SELECT
                 CASE WHEN count(*) >= 2 THEN ST_MakeLine(p.location ORDER BY p.rank) END AS line,
                 ST_Extent(p.location) AS box,
@@ -37,18 +40,43 @@ public static class SequenceAggregates
                 min(p.horizontal_pixel_density) AS density
             FROM pictures p
             WHERE p.sequence_id = @id AND p.status = 'ready' AND p.deleted_at IS NULL
-        ) agg
-        WHERE s.id = @id
         """;
 
+    private const string Sql = Set + "\nFROM (\n" + Aggregate + ") agg\nWHERE s.id = @id";
+
+    // An aggregate without GROUP BY yields one row even for a sequence left without pictures (count 0, no line), per id.
+    private static readonly string ManySql = Set
+        + "\nFROM (SELECT DISTINCT unnest(@ids) AS id) t CROSS JOIN LATERAL (\n"
+        + Aggregate.Replace("p.sequence_id = @id", "p.sequence_id = t.id", StringComparison.Ordinal)
+        + ") agg\nWHERE s.id = t.id";
+
     // Replicated sequences keep their origin's version: it is what decides whether a later copy is newer.
-    private static readonly string SqlKeepingVersion = Sql.Replace("version = s.version + 1", "version = s.version", StringComparison.Ordinal);
+    private static readonly string SqlKeepingVersion = KeepVersion(Sql);
+    private static readonly string ManySqlKeepingVersion = KeepVersion(ManySql);
+
+    private static string KeepVersion(string sql) => sql.Replace("version = s.version + 1", "version = s.version", StringComparison.Ordinal);
 
     /// <summary>Recomputes; <paramref name="bumpVersion"/> is false for copies of other origins' sequences, whose version belongs to the origin.</summary>
     public static async Task RefreshAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid sequenceId, DateTimeOffset now, CancellationToken ct, bool bumpVersion = true)
     {
         await using var cmd = new NpgsqlCommand(bumpVersion ? Sql : SqlKeepingVersion, connection, transaction);
         cmd.Parameters.AddWithValue("id", sequenceId);
+        cmd.Parameters.AddWithValue("now", now);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// <see cref="RefreshAsync"/> for many sequences in one statement (what the federation applier does once per
+    /// transaction instead of once per touched sequence); the values are the same.
+    /// </summary>
+    public static async Task RefreshManyAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyCollection<Guid> sequenceIds, DateTimeOffset now, CancellationToken ct, bool bumpVersion = true)
+    {
+        if (sequenceIds.Count == 0)
+        {
+            return;
+        }
+        await using var cmd = new NpgsqlCommand(bumpVersion ? ManySql : ManySqlKeepingVersion, connection, transaction);
+        cmd.Parameters.Add(new NpgsqlParameter("ids", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Uuid) { Value = sequenceIds.ToArray() });
         cmd.Parameters.AddWithValue("now", now);
         await cmd.ExecuteNonQueryAsync(ct);
     }
