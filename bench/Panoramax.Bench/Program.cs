@@ -9,7 +9,7 @@ using Panoramax.Bench;
 //        dotnet run -c Release --project bench/Panoramax.Bench -- imaging
 //        dotnet run -c Release --project bench/Panoramax.Bench -- pipeline [runs=3]
 //        dotnet run -c Release --project bench/Panoramax.Bench -- pipeline-e2e [pictures=20]
-//        dotnet run -c Release --project bench/Panoramax.Bench -- federation [pictures=100000] [changes=50]
+//        dotnet run -c Release --project bench/Panoramax.Bench -- federation [pictures=100000] [changes=50, 0 skips propagation]
 //        dotnet run -c Release --project bench/Panoramax.Bench -- upload [files=200] [clients=4]
 //        dotnet run -c Release --project bench/Panoramax.Bench -- export [pictures=1000]
 //        dotnet run -c Release --project bench/Panoramax.Bench -- cli-upload [files=200] [parallel=4]

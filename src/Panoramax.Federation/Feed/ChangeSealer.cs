@@ -93,20 +93,6 @@ public sealed class ChangeSealer(
             self = id;
         }
 
-        long lastSeq = 0;
-        var prev = new byte[FeedCrypto.HashSize];
-        await using (var last = new NpgsqlCommand(
-            "SELECT seq, entry_hash FROM change_log WHERE origin_instance_id = @o AND sealed_at IS NOT NULL ORDER BY seq DESC LIMIT 1", conn, tx))
-        {
-            last.Parameters.AddWithValue("o", self);
-            await using var r = await last.ExecuteReaderAsync(ct);
-            if (await r.ReadAsync(ct))
-            {
-                lastSeq = r.GetInt64(0);
-                prev = (byte[])r[1];
-            }
-        }
-
         var pending = new List<(long Seq, EntityKind Kind, Guid Entity, long Version, DateTimeOffset CreatedAt)>();
         await using (var q = new NpgsqlCommand("""
             SELECT seq, entity_kind, entity_id, entity_version, created_at FROM change_log
@@ -125,47 +111,88 @@ public sealed class ChangeSealer(
         {
             return 0;
         }
-        if (pending[0].Seq != lastSeq + 1)
+
+        // The chain continues from the entry just before the first unsealed one, read by primary key. (Looking for
+        // "the last sealed entry" walked the key backwards over every unsealed entry: quadratic on a big backlog.)
+        var first = pending[0].Seq;
+        var prev = new byte[FeedCrypto.HashSize];
+        if (first != 1)
         {
-            throw new InvalidOperationException($"The change log of this instance has a hole: last sealed seq {lastSeq}, next unsealed {pending[0].Seq}.");
+            await using var last = new NpgsqlCommand(
+                "SELECT entry_hash FROM change_log WHERE origin_instance_id = @o AND seq = @s AND sealed_at IS NOT NULL", conn, tx);
+            last.Parameters.AddWithValue("o", self);
+            last.Parameters.AddWithValue("s", first - 1);
+            prev = await last.ExecuteScalarAsync(ct) as byte[]
+                ?? throw new InvalidOperationException($"The change log of this instance has a hole: entry {first - 1} is not sealed, next unsealed {first}.");
+        }
+        for (var i = 1; i < pending.Count; i++)
+        {
+            if (pending[i].Seq != first + i)
+            {
+                throw new InvalidOperationException($"The change log of this instance has a hole: unsealed {pending[i - 1].Seq} then {pending[i].Seq}.");
+            }
         }
 
-        var now = clock.GetUtcNow();
-        await using var batch = new NpgsqlBatch(conn, tx);
-        for (var i = 0; i < pending.Count; i++)
+        // Current state, not the state at write time: what is not public now must not go out.
+        var rendered = await renderer.RenderManyAsync([.. pending.Select(p => new RenderRequest(p.Kind, p.Entity))], ct);
+
+        var n = pending.Count;
+        var seqs = new long[n];
+        var ops = new string[n];
+        var versions = new long[n];
+        var payloads = new string?[n];
+        var payloadHashes = new byte[]?[n];
+        var prevs = new byte[]?[n];
+        var hashes = new byte[n][];
+        var signatures = new byte[]?[n];
+        for (var i = 0; i < n; i++)
         {
             var (seq, kind, entity, version, createdAt) = pending[i];
-            // Current state, not the state at write time: what is not public now must not go out.
-            var rendered = await renderer.RenderAsync(kind, entity, ct);
-            var op = rendered.Json is null ? ChangeOp.Tombstone : ChangeOp.Upsert;
-            var entryVersion = Math.Max(version, rendered.Version);
-            var payloadHash = FeedCrypto.PayloadHash(rendered.Json);
-            var createdUs = FeedCrypto.ToUnixMicros(createdAt);
-            var hash = FeedCrypto.EntryHash(self, seq, kind, entity, op, entryVersion, createdUs, payloadHash, prev);
-            byte[]? signature = null;
-            if (i == pending.Count - 1 || seq % o.CheckpointEvery == 0)
+            var payload = rendered[i];
+            var op = payload.Json is null ? ChangeOp.Tombstone : ChangeOp.Upsert;
+            var entryVersion = Math.Max(version, payload.Version);
+            var payloadHash = FeedCrypto.PayloadHash(payload.Json);
+            var hash = FeedCrypto.EntryHash(self, seq, kind, entity, op, entryVersion, FeedCrypto.ToUnixMicros(createdAt), payloadHash, prev);
+            if (i == n - 1 || seq % o.CheckpointEvery == 0)
             {
-                signature = key.Sign(FeedCrypto.CheckpointBytes(self, seq, hash));
+                signatures[i] = key.Sign(FeedCrypto.CheckpointBytes(self, seq, hash));
             }
-            var cmd = new NpgsqlBatchCommand("""
-                UPDATE change_log SET op = @op, entity_version = @v, payload = @payload, payload_hash = @ph, prev_hash = @prev,
-                    entry_hash = @hash, signature = @sig, sealed_at = @now
-                WHERE origin_instance_id = @o AND seq = @seq
-                """);
-            cmd.Parameters.AddWithValue("op", op.ToApiName());
-            cmd.Parameters.AddWithValue("v", entryVersion);
-            cmd.Parameters.Add(new NpgsqlParameter("payload", NpgsqlDbType.Text) { Value = (object?)rendered.Json ?? DBNull.Value });
-            cmd.Parameters.Add(new NpgsqlParameter("ph", NpgsqlDbType.Bytea) { Value = rendered.Json is null ? DBNull.Value : payloadHash });
-            cmd.Parameters.Add(new NpgsqlParameter("prev", NpgsqlDbType.Bytea) { Value = seq == 1 ? DBNull.Value : prev });
-            cmd.Parameters.AddWithValue("hash", hash);
-            cmd.Parameters.Add(new NpgsqlParameter("sig", NpgsqlDbType.Bytea) { Value = (object?)signature ?? DBNull.Value });
-            cmd.Parameters.AddWithValue("now", now);
-            cmd.Parameters.AddWithValue("o", self);
-            cmd.Parameters.AddWithValue("seq", seq);
-            batch.BatchCommands.Add(cmd);
+            seqs[i] = seq;
+            ops[i] = op.ToApiName();
+            versions[i] = entryVersion;
+            payloads[i] = payload.Json;
+            payloadHashes[i] = payload.Json is null ? null : payloadHash;
+            prevs[i] = seq == 1 ? null : prev;
+            hashes[i] = hash;
             prev = hash;
         }
-        await batch.ExecuteNonQueryAsync(ct);
+
+        // One statement for the whole batch (arrays unnested side by side) instead of one UPDATE per entry.
+        await using (var update = new NpgsqlCommand("""
+            UPDATE change_log c SET op = u.op, entity_version = u.v, payload = u.payload, payload_hash = u.ph, prev_hash = u.prev,
+                entry_hash = u.hash, signature = u.sig, sealed_at = @now
+            FROM unnest(@seq, @op, @v, @payload, @ph, @prev, @hash, @sig) AS u(seq, op, v, payload, ph, prev, hash, sig)
+            WHERE c.origin_instance_id = @o AND c.seq = u.seq AND c.seq BETWEEN @first AND @last
+            """, conn, tx))
+        {
+            var p = update.Parameters;
+            p.AddWithValue("now", clock.GetUtcNow());
+            p.AddWithValue("o", self);
+            p.AddWithValue("first", first);
+            p.AddWithValue("last", pending[^1].Seq);
+            p.Add(new NpgsqlParameter("seq", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = seqs });
+            p.Add(new NpgsqlParameter("op", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = ops });
+            p.Add(new NpgsqlParameter("v", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = versions });
+            p.Add(new NpgsqlParameter("payload", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = payloads });
+            p.Add(new NpgsqlParameter("ph", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { Value = payloadHashes });
+            p.Add(new NpgsqlParameter("prev", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { Value = prevs });
+            p.Add(new NpgsqlParameter("hash", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { Value = hashes });
+            p.Add(new NpgsqlParameter("sig", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { Value = signatures });
+            if (await update.ExecuteNonQueryAsync(ct) != n)
+            {
+                throw new InvalidOperationException($"Sealing entries {first}–{pending[^1].Seq} updated an unexpected number of rows.");
+            }
+        }
         await tx.CommitAsync(ct);
         logger.LogDebug("Sealed change-log entries {From}–{To}", pending[0].Seq, pending[^1].Seq);
         signal.Pulse();
