@@ -26,7 +26,7 @@ internal static class FederationBench
 {
     private const string AdminPassword = "bench-admin-password";
 
-    public static async Task<int> RunAsync(int pictures, int changes)
+    public static async Task<int> RunAsync(int pictures, int changes, int copyLimitSeconds)
     {
         await using var a = await BenchDatabase.CreateAsync();
         var bConnection = await a.CreateSiblingDatabaseAsync("bench_b");
@@ -59,15 +59,34 @@ internal static class FederationBench
             var sampler = b.SampleRss();
             sw.Restart();
             await ConnectAsync(appA, aId, b);
-            await WaitAsync(async () => await ScalarAsync(bData, $"SELECT count(*) FROM pictures WHERE origin_instance_id = '{aId}'") == pictures, TimeSpan.FromHours(2), pollMs: 500, b);
+            // A time limit (4th argument) stops waiting on a machine too slow for the whole copy: the figures are then
+            // of the part applied, with the rest still queued on A (B keeps the whole backlog ahead of it).
+            var limit = copyLimitSeconds > 0 ? TimeSpan.FromSeconds(copyLimitSeconds) : TimeSpan.FromHours(2);
+            var copied = 0L;
+            while ((copied = await ScalarAsync(bData, $"SELECT coalesce(max(seq), 0) FROM change_log WHERE origin_instance_id = '{aId}'")) < entries && sw.Elapsed < limit)
+            {
+                if (b.Process.HasExited)
+                {
+                    throw new InvalidOperationException($"B exited: {b.LogTail()}");
+                }
+                await Task.Delay(500);
+            }
             var copy = sw.Elapsed;
             var sampled = await sampler.StopAsync();
             var after = b.Memory();
-            Console.WriteLine(Inv($"initial copy A → B over gRPC (verify chain + signatures, apply, cursor): {copy.TotalSeconds:F1} s = {entries / copy.TotalSeconds:N0} entries/s applied (goal for 1,000,000 pictures: <= 90 s)"));
-            Console.WriteLine(Inv($"ratio copy / baseline: {copy / baseline:F1}x"));
-            Console.WriteLine(Inv($"B's memory during the copy of the {entries:N0}-entry backlog: peak RSS {after.PeakBytes / 1e6:F0} MB (VmHWM), highest sample {sampled / 1e6:F0} MB, now {after.RssBytes / 1e6:F0} MB (goal <= 300 MB)"));
+            if (copied < entries)
+            {
+                Console.WriteLine(Inv($"initial copy A → B over gRPC stopped at the {limit.TotalSeconds:F0} s limit: {copied:N0} of {entries:N0} entries applied = {copied / copy.TotalSeconds:N0} entries/s; the whole copy at that rate: {entries / (copied / copy.TotalSeconds):F0} s (goal for 1,000,000 pictures: <= 90 s)"));
+                Console.WriteLine(Inv($"ratio copy / baseline (per entry): {copy / copied / (baseline / entries):F1}x"));
+            }
+            else
+            {
+                Console.WriteLine(Inv($"initial copy A → B over gRPC (verify chain + signatures, apply, cursor): {copy.TotalSeconds:F1} s = {entries / copy.TotalSeconds:N0} entries/s applied (goal for 1,000,000 pictures: <= 90 s)"));
+                Console.WriteLine(Inv($"ratio copy / baseline: {copy / baseline:F1}x"));
+            }
+            Console.WriteLine(Inv($"B's memory while copying the {entries:N0}-entry backlog: peak RSS {after.PeakBytes / 1e6:F0} MB (VmHWM), highest sample {sampled / 1e6:F0} MB, now {after.RssBytes / 1e6:F0} MB (goal <= 300 MB)"));
 
-            if (changes > 0)
+            if (changes > 0 && copied >= entries)
             {
                 // Single changes: bump a picture's version on A with its change entry in one transaction (what every
                 // writer does), then wait until B holds that version. Pokes make B pull at once.
@@ -136,6 +155,8 @@ internal static class FederationBench
             "--Panoramax:Blurring:Enabled=false",
             $"--Panoramax:Admin:InitialPassword={AdminPassword}",
             "--Logging:LogLevel:Default=Warning",
+            // PANORAMAX_BENCH_SEAL_LOG=1: the sealer's per-batch timings (read, render + hash, write, commit).
+            $"--Logging:LogLevel:Panoramax.Federation.Feed.ChangeSealer={(Environment.GetEnvironmentVariable("PANORAMAX_BENCH_SEAL_LOG") == "1" ? "Debug" : "Warning")}",
         ]);
         await app.StartAsync();
         return app;
