@@ -22,6 +22,7 @@ public sealed class ChangeSealer(
     FeedSignal signal,
     IOptions<FederationOptions> options,
     TimeProvider clock,
+    IHostApplicationLifetime lifetime,
     ILogger<ChangeSealer> logger) : BackgroundService
 {
     public const string NotifyChannel = Persistence.ChangeLog.ChangeLogWriter.NotifyChannel;
@@ -30,6 +31,12 @@ public sealed class ChangeSealer(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Payloads hold absolute hrefs, known once the server listens: before that every batch would fail and wait.
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        {
+            await started.Task.WaitAsync(stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
         while (!stoppingToken.IsCancellationRequested)
         {
             try
