@@ -42,7 +42,8 @@ internal static class FederationBench
         {
             await using var appA = await StartAsync("alpha", a.ConnectionString, Path.Combine(work, "a"));
             sw.Restart();
-            await WaitAsync(async () => await ScalarAsync(a.DataSource, "SELECT count(*) FROM change_log WHERE sealed_at IS NULL") == 0, TimeSpan.FromHours(1), pollMs: 250);
+            // "Any unsealed entry left?" through the sealer's partial index: counting them all would load the database.
+            await WaitAsync(async () => await ScalarAsync(a.DataSource, "SELECT count(*) FROM (SELECT 1 FROM change_log WHERE sealed_at IS NULL LIMIT 1) x") == 0, TimeSpan.FromHours(1), pollMs: 250);
             var sealing = sw.Elapsed;
             Console.WriteLine(Inv($"A seals its feed (render STAC payloads, hash, chain, sign): {sealing.TotalSeconds:F1} s = {entries / sealing.TotalSeconds:N0} entries/s"));
             await RenderComparisonAsync(appA, a.DataSource, Math.Min(2000, pictures));
