@@ -9,7 +9,7 @@ using Panoramax.Bench;
 //        dotnet run -c Release --project bench/Panoramax.Bench -- imaging
 //        dotnet run -c Release --project bench/Panoramax.Bench -- pipeline [runs=3]
 //        dotnet run -c Release --project bench/Panoramax.Bench -- pipeline-e2e [pictures=20]
-//        dotnet run -c Release --project bench/Panoramax.Bench -- federation [pictures=100000] [changes=50]
+//        dotnet run -c Release --project bench/Panoramax.Bench -- federation [pictures=100000] [changes=50, 0 skips propagation] [copy time limit in s, 0 = none]
 //        dotnet run -c Release --project bench/Panoramax.Bench -- fanout [peers=10] [queries=200]
 //        dotnet run -c Release --project bench/Panoramax.Bench -- upload [files=200] [clients=4]
 //        dotnet run -c Release --project bench/Panoramax.Bench -- export [pictures=1000]
@@ -40,7 +40,7 @@ switch (command)
         // Internal: one whole processing job in a fresh process, for the peak-RSS measurement.
         return await PipelineBench.RunOneAsync(args[1]);
     case "federation":
-        return await FederationBench.RunAsync(ParseInt(args, 1, 100_000), ParseInt(args, 2, 50));
+        return await FederationBench.RunAsync(ParseInt(args, 1, 100_000), ParseInt(args, 2, 50), ParseInt(args, 3, 0));
     case "fanout":
         return await FanOutBench.RunAsync(ParseInt(args, 1, 10), ParseInt(args, 2, 200));
     case "blur-eval":

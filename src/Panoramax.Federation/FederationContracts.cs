@@ -9,7 +9,27 @@ namespace Panoramax.Federation;
 public interface IPayloadRenderer
 {
     Task<RenderedPayload> RenderAsync(EntityKind kind, Guid id, CancellationToken ct);
+
+    /// <summary>
+    /// Renders many records at once (the sealer's batches), in the order asked; each result is exactly what
+    /// <see cref="RenderAsync"/> gives for that record. The default renders them one by one.
+    /// </summary>
+    async Task<IReadOnlyList<RenderedPayload>> RenderManyAsync(IReadOnlyList<RenderRequest> records, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        var list = new List<RenderedPayload>(records.Count);
+        foreach (var r in records)
+        {
+            list.Add(await RenderAsync(r.Kind, r.Id, ct));
+        }
+        return list;
+    }
 }
+
+/// <summary>A record to render: its kind and global id.</summary>
+/// <param name="Kind">Picture, sequence or account.</param>
+/// <param name="Id">The record's global id.</param>
+public readonly record struct RenderRequest(EntityKind Kind, Guid Id);
 
 /// <summary>
 /// A record's public JSON, or null when it is not public (any more: hidden, deleted, not ready) so the entry becomes a

@@ -52,6 +52,8 @@ public sealed record CollectionFilter
     public DateTimeOffset? CapturedTo { get; init; }
     public Guid? AccountId { get; init; }
     public Guid? Id { get; init; }
+    /// <summary>Any of these sequences (the federation sealer renders a batch at once).</summary>
+    public IReadOnlyList<Guid>? Ids { get; init; }
     /// <summary>Also return sequences that were deleted or are hidden from this viewer, as stubs (harvesters need tombstones).</summary>
     public bool ShowDeleted { get; init; }
     /// <summary>Owners/admins see their unpublished sequences (single collection route, own catalog).</summary>
@@ -93,6 +95,11 @@ public static class CollectionQuery
         {
             where.Add("s.id = @id");
             p.AddWithValue("id", id);
+        }
+        if (filter.Ids is { Count: > 0 } ids)
+        {
+            where.Add("s.id = ANY(@ids)");
+            p.AddWithValue("ids", ids.ToArray());
         }
         if (filter.AccountId is { } account)
         {
@@ -224,8 +231,45 @@ public static class CollectionQuery
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
         {
-            list.Add((r.IsDBNull(0) ? null : r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), r.IsDBNull(2) ? null : r.GetDouble(2), r.IsDBNull(3) ? null : r.GetDouble(3)));
+            list.Add(ReadCamera(r, 0));
         }
         return list;
     }
+
+    /// <summary>
+    /// <see cref="CamerasAsync"/> for many sequences in one round trip (same rows, same order, same limit per
+    /// sequence); a sequence without visible pictures has an empty list.
+    /// </summary>
+    public static async Task<Dictionary<Guid, List<(string? Make, string? Model, double? Focal, double? Fov)>>> CamerasManyAsync(
+        NpgsqlDataSource db, Viewer viewer, IReadOnlyList<Guid> sequenceIds, CancellationToken ct)
+    {
+        var result = sequenceIds.Distinct().ToDictionary(id => id, _ => new List<(string?, string?, double?, double?)>());
+        if (result.Count == 0)
+        {
+            return result;
+        }
+        await using var cmd = db.CreateCommand();
+        var visible = VisibilitySql.Predicate("p", viewer, cmd.Parameters, publishedOnly: false);
+        // The outer sort repeats the inner one so each sequence's list keeps CamerasAsync's order.
+        cmd.CommandText = $"""
+            SELECT x.sid, c.camera_make, c.camera_model, c.focal_length_mm, c.field_of_view_deg
+            FROM unnest(@seqs) AS x(sid)
+            CROSS JOIN LATERAL (
+                SELECT DISTINCT p.camera_make, p.camera_model, p.focal_length_mm, p.field_of_view_deg
+                FROM pictures p WHERE p.sequence_id = x.sid AND {visible}
+                ORDER BY 1, 2, 3, 4 LIMIT 50) c
+            ORDER BY 1, 2, 3, 4, 5
+            """;
+        cmd.Parameters.AddWithValue("seqs", result.Keys.ToArray());
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            result[r.GetGuid(0)].Add(ReadCamera(r, 1));
+        }
+        return result;
+    }
+
+    private static (string?, string?, double?, double?) ReadCamera(NpgsqlDataReader r, int i) =>
+        (r.IsDBNull(i) ? null : r.GetString(i), r.IsDBNull(i + 1) ? null : r.GetString(i + 1),
+         r.IsDBNull(i + 2) ? null : r.GetDouble(i + 2), r.IsDBNull(i + 3) ? null : r.GetDouble(i + 3));
 }
