@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Grpc.Core;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -142,7 +143,7 @@ public sealed class PeerSynchronizer(
         Protocol.V1.Federation.FederationClient client, Polly.ResiliencePipeline pipeline, Guid self, Guid peerId, Instance origin, long peerMax,
         bool snapshot, CancellationToken ct)
     {
-        int applied = 0, rejected = 0;
+        int applied = 0, rejected = 0, refused = 0;
         string? error = null;
         var resync = false;
         var batchSize = options.Value.BatchSize;
@@ -160,45 +161,70 @@ public sealed class PeerSynchronizer(
                     clients.Headers(self, peerId), clients.Deadline().AddMinutes(10), t)
                 : client.GetChanges(new GetChangesRequest { OriginId = origin.Id.ToString(), SinceSeq = since, MaxEntries = 0 },
                     clients.Headers(self, peerId), clients.Deadline().AddMinutes(10), t);
-            var batch = new List<ChangeLogEntry>(Math.Min(batchSize, 4096));
+            // Reading and verifying the next batch overlaps with applying this one (the two halves of a copy's time).
+            // One batch waits at most: memory stays bounded by two batches plus the unverified run.
+            var ready = Channel.CreateBounded<List<ChangeLogEntry>>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(t);
+            var reader = ReadAsync(call.ResponseStream, verifier, ready.Writer, stop.Token);
             try
             {
-                await ReadAndApplyAsync(call.ResponseStream, verifier, batch, t);
-            }
-            catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition && e.Status.Detail == "RESYNC_REQUIRED")
-            {
-                // What was verified before the answer is kept (it is applied below); the rest comes from a snapshot.
-                resync = true;
-            }
-            if (batch.Count > 0)
-            {
-                var r = await applier.ApplyAsync(peerId, origin.Id, batch, peerMax, t);
-                applied += r.Applied;
-                rejected += r.Rejected;
-            }
-        }, ct);
-        return (applied, rejected, error, resync);
-
-        async Task ReadAndApplyAsync(IAsyncStreamReader<ChangeEntry> stream, ChainVerifier verifier, List<ChangeLogEntry> batch, CancellationToken t)
-        {
-            await foreach (var wire in stream.ReadAllAsync(t))
-            {
-                var (reject, released) = verifier.Offer(wire);
-                if (reject is { } why)
-                {
-                    rejected++;
-                    error = $"rejected entry {wire.OriginId}/{wire.Seq} from this peer: {why}";
-                    logger.LogWarning("Peer {Peer}: refused entry {Origin}/{Seq}: {Reason}", peerId, wire.OriginId, wire.Seq, why);
-                    break;
-                }
-                batch.AddRange(released);
-                if (batch.Count >= batchSize)
+                await foreach (var batch in ready.Reader.ReadAllAsync(t))
                 {
                     var r = await applier.ApplyAsync(peerId, origin.Id, batch, peerMax, t);
                     applied += r.Applied;
                     rejected += r.Rejected;
-                    batch.Clear();
                 }
+            }
+            catch
+            {
+                await stop.CancelAsync();
+                await reader.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                throw;
+            }
+            await reader;
+        }, ct);
+        return (applied, rejected + refused, error, resync);
+
+        // Verified entries in batches; a refused entry ends the stream (what was verified before it is still applied).
+        async Task ReadAsync(IAsyncStreamReader<ChangeEntry> stream, ChainVerifier verifier, ChannelWriter<List<ChangeLogEntry>> output, CancellationToken t)
+        {
+            var batch = new List<ChangeLogEntry>(Math.Min(batchSize, 4096));
+            try
+            {
+                try
+                {
+                    await foreach (var wire in stream.ReadAllAsync(t))
+                    {
+                        var (reject, released) = verifier.Offer(wire);
+                        if (reject is { } why)
+                        {
+                            refused++;
+                            error = $"rejected entry {wire.OriginId}/{wire.Seq} from this peer: {why}";
+                            logger.LogWarning("Peer {Peer}: refused entry {Origin}/{Seq}: {Reason}", peerId, wire.OriginId, wire.Seq, why);
+                            break;
+                        }
+                        batch.AddRange(released);
+                        if (batch.Count >= batchSize)
+                        {
+                            await output.WriteAsync(batch, t);
+                            batch = new List<ChangeLogEntry>(Math.Min(batchSize, 4096));
+                        }
+                    }
+                }
+                catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition && e.Status.Detail == "RESYNC_REQUIRED")
+                {
+                    // What was verified before the answer is kept (it is applied); the rest comes from a snapshot.
+                    resync = true;
+                }
+                if (batch.Count > 0)
+                {
+                    await output.WriteAsync(batch, t);
+                }
+                output.Complete();
+            }
+            catch (Exception e)
+            {
+                output.Complete(e);
             }
         }
     }
