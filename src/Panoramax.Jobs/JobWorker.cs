@@ -92,6 +92,10 @@ public sealed class JobWorker : BackgroundService
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+        catch (ObjectDisposedException) when (stoppingToken.IsCancellationRequested)
+        {
+            // The host was disposed without being stopped: the loop ends like a stop.
+        }
         // Jobs stop at their next cancellation check; an unfinished one is taken again after its lease.
         await Task.WhenAll(running.Append(listener)).ContinueWith(_ => { }, TaskScheduler.Default);
     }
@@ -246,8 +250,9 @@ public sealed class JobWorker : BackgroundService
 
     public override void Dispose()
     {
-        _wake.Dispose();
+        // Cancel the loop first (a host disposed without being stopped), then free what it waits on.
         base.Dispose();
+        _wake.Dispose();
     }
 }
 
