@@ -144,24 +144,10 @@ internal static class FederationBench
         Console.WriteLine(Inv($"render {requests.Count:N0} payloads one by one: {requests.Count / single.TotalSeconds:N0} /s; in batches of 1,000: {requests.Count / batched.TotalSeconds:N0} /s ({single / batched:F1}x)"));
     }
 
-    private static async Task<WebApplication> StartAsync(string name, string connectionString, string dataDir)
-    {
-        var app = await PanoramaxApp.CreateAsync([
-            "--urls=http://127.0.0.1:0",
-            "--Panoramax:Federation:GrpcUrl=http://127.0.0.1:0",
-            "--Panoramax:Federation:SealInterval=00:00:01",
-            $"--ConnectionStrings:Panoramax={connectionString}",
-            $"--Panoramax:DataDirectory={dataDir}",
-            $"--Panoramax:Instance:Name={name}",
-            "--Panoramax:Blurring:Enabled=false",
-            $"--Panoramax:Admin:InitialPassword={AdminPassword}",
-            "--Logging:LogLevel:Default=Warning",
+    private static Task<WebApplication> StartAsync(string name, string connectionString, string dataDir) =>
+        BenchHosts.StartAsync(name, connectionString, dataDir,
             // PANORAMAX_BENCH_SEAL_LOG=1: the sealer's per-batch timings (read, render + hash, write, commit).
-            $"--Logging:LogLevel:Panoramax.Federation.Feed.ChangeSealer={(Environment.GetEnvironmentVariable("PANORAMAX_BENCH_SEAL_LOG") == "1" ? "Debug" : "Warning")}",
-        ]);
-        await app.StartAsync();
-        return app;
-    }
+            $"--Logging:LogLevel:Panoramax.Federation.Feed.ChangeSealer={(Environment.GetEnvironmentVariable("PANORAMAX_BENCH_SEAL_LOG") == "1" ? "Debug" : "Warning")}");
 
     /// <summary>As an admin of each would: A adds B by URL (in-process admin service), B's admin confirms A through B's
     /// HTTP admin API, A's confirms B.</summary>
