@@ -176,14 +176,18 @@ internal static class FederationBench
     /// <summary>One upsert entry per sequence then per picture, seq 1..n, as if each had been published one by one.</summary>
     private static async Task<long> AppendChangeLogAsync(NpgsqlDataSource db)
     {
-        await using var cmd = db.CreateCommand("""
+        // An instance's log follows publication: a sequence and its pictures together. PANORAMAX_BENCH_FEED_ORDER=random
+        // orders the entries by id instead (every batch then touches nearly every sequence: the worst case, and the
+        // order of the runs recorded before 2026-12-07 02:00).
+        var order = Environment.GetEnvironmentVariable("PANORAMAX_BENCH_FEED_ORDER") == "random" ? "ent.k, ent.id" : "ent.sequence_id, ent.k, ent.rank";
+        await using var cmd = db.CreateCommand($"""
             WITH self AS (SELECT id FROM instances WHERE is_self),
             ent AS (
-                SELECT 0 AS k, 'sequence' AS kind, id, version FROM sequences
+                SELECT id AS sequence_id, 0 AS k, 0 AS rank, 'sequence' AS kind, id, version FROM sequences
                 UNION ALL
-                SELECT 1, 'picture', id, version FROM pictures)
+                SELECT sequence_id, 1, rank, 'picture', id, version FROM pictures)
             INSERT INTO change_log (origin_instance_id, seq, entity_kind, entity_id, op, entity_version, created_at)
-            SELECT self.id, row_number() OVER (ORDER BY ent.k, ent.id), ent.kind, ent.id, 'upsert', ent.version, now()
+            SELECT self.id, row_number() OVER (ORDER BY {order}), ent.kind, ent.id, 'upsert', ent.version, now()
             FROM ent, self
             """);
         cmd.CommandTimeout = 0;
@@ -195,7 +199,7 @@ internal static class FederationBench
 
     private static async Task<TimeSpan> CopyPayloadsAsync(NpgsqlDataSource a, NpgsqlDataSource b)
     {
-        await using (var create = b.CreateCommand("CREATE TABLE bench_payloads (seq bigint, entity_id uuid, payload text, signature bytea)"))
+        await using (var create = b.CreateCommand("CREATE TABLE bench_payloads (seq bigint, entity_id uuid, payload text COMPRESSION lz4, signature bytea)"))
         {
             await create.ExecuteNonQueryAsync();
         }

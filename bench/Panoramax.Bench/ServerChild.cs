@@ -125,6 +125,11 @@ internal sealed class ServerChild : IDisposable
         lock (_log)
         {
             _log.AppendLine(line);
+            // PANORAMAX_BENCH_CHILD_LOG=file keeps the child's whole log (e.g. the applier's per-batch timings at Debug).
+            if (Environment.GetEnvironmentVariable("PANORAMAX_BENCH_CHILD_LOG") is { Length: > 0 } file)
+            {
+                File.AppendAllText(file, line + Environment.NewLine);
+            }
         }
     }
 

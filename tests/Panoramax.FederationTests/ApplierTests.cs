@@ -61,14 +61,14 @@ public sealed class ApplierTests(ApplierDatabase db) : IClassFixture<ApplierData
             await applier.ApplyAsync(Id, Id, entries, Seq, CancellationToken.None);
     }
 
-    private async Task<Origin> NewOriginAsync()
+    private async Task<Origin> NewOriginAsync(ChangeApplier? applier = null)
     {
         var id = Guid.CreateVersion7();
         await ExecAsync("""
             INSERT INTO instances (id, name, is_self, trust, last_seq, is_peer, rejected_entries, created_at, updated_at)
             VALUES (@id, 'origin', false, 'trusted', 0, false, 0, now(), now())
             """, ("id", id));
-        return new Origin(db.Applier, id);
+        return new Origin(applier ?? db.Applier, id);
     }
 
     private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
@@ -119,6 +119,52 @@ public sealed class ApplierTests(ApplierDatabase db) : IClassFixture<ApplierData
 
     private async Task<object?[]?> RowAsync(string sql, params (string Name, object Value)[] parameters) =>
         (await RowsAsync(sql, parameters)).SingleOrDefault();
+
+    [Fact]
+    public async Task A_role_that_may_not_bypass_triggers_applies_the_same_rows_licence_filter_included()
+    {
+        // The tests' superuser applies with per-row triggers and foreign-key checks off (the statements compute the
+        // licence filter themselves); a plain role applies with them on. Both must leave the same rows.
+        var role = "applier_" + Guid.NewGuid().ToString("N")[..8];
+        await ExecAsync($"CREATE ROLE {role} LOGIN; GRANT ALL ON ALL TABLES IN SCHEMA public TO {role}");
+        await using var plainSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(db.ConnectionString) { Username = role, Password = null }.ConnectionString);
+        var plain = new ChangeApplier(plainSource, TimeProvider.System, NullLogger<ChangeApplier>.Instance);
+
+        async Task<(List<object?[]> Pictures, List<object?[]> Sequences)> ApplyWithAsync(ChangeApplier applier)
+        {
+            var o = await NewOriginAsync(applier);
+            await ExecAsync("UPDATE instances SET accepted_licenses = ARRAY['CC-BY-SA-4.0'] WHERE id = @id", ("id", o.Id));
+            var (filtered, accepted) = (Guid.CreateVersion7(), Guid.CreateVersion7());
+            ChangeLogEntry Pic(Guid sequence, int rank, double lon, string? licence)
+            {
+                var id = Guid.CreateVersion7();
+                var payload = Picture(id, sequence, o.Account, rank, lon);
+                return o.Upsert(EntityKind.Picture, id, 1, licence is null ? payload
+                    : payload.Replace("\"properties\":{", $"\"properties\":{{\"license\":\"{licence}\",", StringComparison.Ordinal));
+            }
+            var result = await o.ApplyAsync(
+                o.Upsert(EntityKind.Sequence, filtered, 1, Sequence(filtered, o.Account, "other licence").Replace("\"title\"", "\"license\":\"CC-BY-4.0\",\"title\"", StringComparison.Ordinal)),
+                o.Upsert(EntityKind.Sequence, accepted, 1, Sequence(accepted, o.Account, "accepted").Replace("\"title\"", "\"license\":\"cc-by-sa-4.0\",\"title\"", StringComparison.Ordinal)),
+                Pic(accepted, 1, 1.0, "cc-by-sa-4.0"),
+                Pic(accepted, 2, 2.0, "etalab-2.0"),
+                Pic(accepted, 3, 3.0, null),
+                // A picture before its sequence: the stub has no licence yet, so the filter hides it until the sequence comes.
+                Pic(Guid.CreateVersion7(), 1, 4.0, "CC-BY-SA-4.0"));
+            Assert.Equal(0, result.Rejected);
+            return (await RowsAsync("SELECT rank, license, license_filtered, status, version, ST_X(location) FROM pictures WHERE origin_instance_id = @o ORDER BY ST_X(location)", ("o", o.Id)),
+                    await RowsAsync("SELECT title, license, license_filtered FROM sequences WHERE origin_instance_id = @o ORDER BY title", ("o", o.Id)));
+        }
+
+        var bypassing = await ApplyWithAsync(db.Applier);
+        var checking = await ApplyWithAsync(plain);
+
+        Assert.Equal(new[] { false, true, false, false }, bypassing.Pictures.Select(r => (bool)r[2]!));
+        Assert.Equal(new object?[] { "", null, true }, bypassing.Sequences[0]);
+        Assert.Equal(new object?[] { "accepted", "cc-by-sa-4.0", false }, bypassing.Sequences[1]);
+        Assert.Equal(new object?[] { "other licence", "CC-BY-4.0", true }, bypassing.Sequences[2]);
+        Assert.Equal(bypassing.Pictures, checking.Pictures);
+        Assert.Equal(bypassing.Sequences, checking.Sequences);
+    }
 
     [Fact]
     public async Task Several_entries_of_one_record_in_one_batch_leave_its_last_state()

@@ -51,28 +51,39 @@ internal sealed class StagedWrites
         """;
 
     // A stub (a picture came before its sequence) is a version-0 row no existing row is older than: never an update.
+    // license_filtered is what the sequences_license_filter trigger computes (the trigger does not fire while triggers are
+    // bypassed, see FlushAsync; when it fires it finds the same value).
     private const string SequencesSql = """
         INSERT INTO sequences (id, origin_instance_id, account_id, title, status, visibility, license, sorted_by, upload_software, semantics,
-                               picture_count, length_km, created_at, updated_at, deleted_at, version)
+                               picture_count, length_km, created_at, updated_at, deleted_at, version, license_filtered)
         SELECT id, origin, account_id, title, status, 'anyone', license, sorted_by, upload_software, semantics::jsonb,
-               0, 0, created_at, updated_at, deleted_at, version
+               0, 0, created_at, updated_at, deleted_at, version,
+               (SELECT i.accepted_licenses IS NOT NULL AND (apply_sequences.license IS NULL OR NOT EXISTS
+                    (SELECT 1 FROM unnest(i.accepted_licenses) a WHERE lower(a) = lower(apply_sequences.license)))
+                FROM instances i WHERE i.id = apply_sequences.origin)
         FROM apply_sequences
         ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id, title = excluded.title, status = excluded.status, visibility = 'anyone',
             license = excluded.license, sorted_by = excluded.sorted_by, upload_software = excluded.upload_software, semantics = excluded.semantics,
-            deleted_at = excluded.deleted_at, created_at = excluded.created_at, updated_at = excluded.updated_at, version = excluded.version
+            deleted_at = excluded.deleted_at, created_at = excluded.created_at, updated_at = excluded.updated_at, version = excluded.version,
+            license_filtered = excluded.license_filtered
             WHERE sequences.origin_instance_id = excluded.origin_instance_id AND sequences.version < excluded.version
         """;
 
     // In the order of the entries that decided each row: a picture moved off a rank is moved before another takes it.
+    // license_filtered: as the pictures_license_filter trigger computes it (see SequencesSql).
     private const string PicturesSql = """
         INSERT INTO pictures (id, origin_instance_id, account_id, sequence_id, rank, location, captured_at, capture_utc_offset_minutes,
             heading, heading_from_user, pitch, roll, kind, camera_make, camera_model, focal_length_mm, field_of_view_deg, width, height,
             gps_accuracy_m, horizontal_pixel_density, content_sha256, original_file_name, original_file_size, status, visibility, license,
-            blurred, blur_source, exif, semantics, remote_assets, tile_cols, tile_rows, process_attempts, created_at, updated_at, deleted_at, version)
+            blurred, blur_source, exif, semantics, remote_assets, tile_cols, tile_rows, process_attempts, created_at, updated_at, deleted_at, version,
+            license_filtered)
         SELECT id, origin, account_id, sequence_id, rank, ST_SetSRID(ST_MakePoint(lon, lat), 4326), captured_at, utc_offset,
             heading, true, pitch, roll, kind, camera_make, camera_model, focal, fov, width, height,
             gps_accuracy, density, sha, file_name, file_size, status, 'anyone', license,
-            true, 'instance', exif::jsonb, semantics::jsonb, remote::jsonb, tile_cols, tile_rows, 0, created_at, updated_at, deleted_at, version
+            true, 'instance', exif::jsonb, semantics::jsonb, remote::jsonb, tile_cols, tile_rows, 0, created_at, updated_at, deleted_at, version,
+            apply_pictures.license IS NOT NULL AND coalesce((SELECT i.accepted_licenses IS NOT NULL AND NOT EXISTS
+                (SELECT 1 FROM unnest(i.accepted_licenses) a WHERE lower(a) = lower(apply_pictures.license))
+                FROM instances i WHERE i.id = apply_pictures.origin), false)
         FROM apply_pictures ORDER BY ord
         ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id, sequence_id = excluded.sequence_id, rank = excluded.rank,
             location = excluded.location, captured_at = excluded.captured_at, capture_utc_offset_minutes = excluded.capture_utc_offset_minutes,
@@ -83,7 +94,7 @@ internal sealed class StagedWrites
             original_file_size = excluded.original_file_size, status = excluded.status, visibility = 'anyone', license = excluded.license,
             exif = excluded.exif, semantics = excluded.semantics, remote_assets = excluded.remote_assets, tile_cols = excluded.tile_cols,
             tile_rows = excluded.tile_rows, created_at = excluded.created_at, updated_at = excluded.updated_at, deleted_at = excluded.deleted_at,
-            version = excluded.version
+            version = excluded.version, license_filtered = excluded.license_filtered
             WHERE pictures.origin_instance_id = excluded.origin_instance_id AND pictures.version < excluded.version
         """;
 
@@ -152,14 +163,25 @@ internal sealed class StagedWrites
     /// <summary>
     /// Sends everything: the COPYs, then one round trip with the statements; the staging tables are empty again after.
     /// <paramref name="entriesNew"/>: none of the entries is stored yet (the origin's row lock keeps it so), they are
-    /// COPYed straight into the log. Returns the time spent in the COPYs.
+    /// COPYed straight into the log. <paramref name="bypassTriggers"/>: these writes run with
+    /// <c>session_replication_role = replica</c>, as PostgreSQL's own logical replication applies rows: no foreign-key
+    /// check and no trigger per row. That is safe here because the applier itself keeps what they guard: every account,
+    /// sequence (or stub) and origin a row points to is written earlier in the same flush or already held (the decisions
+    /// check it), and the statements compute the one trigger-maintained column (license_filtered) themselves. The role
+    /// goes back to its default at the end of the flush, so nothing else in the transaction runs without its checks.
+    /// Returns the time spent in the COPYs.
     /// </summary>
-    public async Task<TimeSpan> FlushAsync(NpgsqlConnection conn, NpgsqlTransaction tx, bool entriesNew, TimeProvider clock, CancellationToken ct)
+    public async Task<TimeSpan> FlushAsync(NpgsqlConnection conn, NpgsqlTransaction tx, bool entriesNew, bool bypassTriggers, TimeProvider clock, CancellationToken ct)
     {
         var start = clock.GetTimestamp();
         if (_entries.Count == 0 && _accounts.Count == 0 && _sequences.Count == 0 && _pictures.Count == 0 && _tombstones.Count == 0)
         {
             return TimeSpan.Zero;
+        }
+        if (bypassTriggers)
+        {
+            await using var replica = new NpgsqlCommand("SET LOCAL session_replication_role = replica", conn, tx);
+            await replica.ExecuteNonQueryAsync(ct);
         }
         await using var batch = new NpgsqlBatch(conn, tx);
         if (_tombstones.Count > 0)
@@ -194,6 +216,10 @@ internal sealed class StagedWrites
         }
         var copied = clock.GetElapsedTime(start);
         batch.BatchCommands.Add(new NpgsqlBatchCommand(TruncateSql));
+        if (bypassTriggers)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL session_replication_role = DEFAULT"));
+        }
         await batch.ExecuteNonQueryAsync(ct);
         _accounts.Clear();
         _sequences.Clear();

@@ -10,13 +10,40 @@ namespace Panoramax.Federation.Sync;
 public sealed record ApplyResult(int Applied, int Skipped, int Rejected, long LastSeq);
 
 /// <summary>
+/// Verified entries with their payloads already read. Reading (JSON parsing) is CPU work that needs no database: the
+/// synchronizer does it while the previous batch is being written (<see cref="ChangeApplier.Prepare"/>).
+/// </summary>
+public sealed class PreparedEntries
+{
+    internal PreparedEntries(IReadOnlyList<ChangeLogEntry> entries, object?[] payloads)
+    {
+        Entries = entries;
+        Payloads = payloads;
+    }
+
+    public IReadOnlyList<ChangeLogEntry> Entries { get; }
+
+    /// <summary>Per entry, what <c>ChangeApplier.Parse</c> made of its payload.</summary>
+    internal object?[] Payloads { get; }
+
+    public int Count => Entries.Count;
+}
+
+/// <summary>
 /// Applies verified entries of one origin in one transaction together with the peer cursor: a crash never skips
 /// or double-applies. Idempotent by (origin, seq) and by entity id and version; a tombstone is never undone by a
 /// late (older or equal version) upsert; a record held with another origin is never overwritten.
 /// </summary>
 public sealed class ChangeApplier(NpgsqlDataSource db, TimeProvider clock, ILogger<ChangeApplier> logger)
 {
-    public async Task<ApplyResult> ApplyAsync(Guid peer, Guid origin, IReadOnlyList<ChangeLogEntry> entries, long peerMaxSeq, CancellationToken ct)
+    // Whether our database role may bypass triggers for the apply's own writes (see StagedWrites.FlushAsync); asked once.
+    private bool? _bypassTriggers;
+
+    public Task<ApplyResult> ApplyAsync(Guid peer, Guid origin, IReadOnlyList<ChangeLogEntry> entries, long peerMaxSeq, CancellationToken ct) =>
+        ApplyAsync(peer, origin, Prepare(entries), peerMaxSeq, ct);
+
+    /// <summary>Applies one batch of a peer's stream in its own transaction, with the peer's cursor.</summary>
+    public async Task<ApplyResult> ApplyAsync(Guid peer, Guid origin, PreparedEntries entries, long peerMaxSeq, CancellationToken ct)
     {
         await using var session = await BeginAsync(origin, ct);
         var result = await session.ApplyAsync(entries, ct);
@@ -31,6 +58,7 @@ public sealed class ChangeApplier(NpgsqlDataSource db, TimeProvider clock, ILogg
     /// </summary>
     public async Task<ApplySession> BeginAsync(Guid origin, CancellationToken ct)
     {
+        _bypassTriggers ??= await CanBypassTriggersAsync(ct);
         var conn = await db.OpenConnectionAsync(ct);
         NpgsqlTransaction? tx = null;
         try
@@ -40,7 +68,7 @@ public sealed class ChangeApplier(NpgsqlDataSource db, TimeProvider clock, ILogg
             await using var cmd = new NpgsqlCommand("SELECT last_seq FROM instances WHERE id = @o AND NOT is_self FOR UPDATE", conn, tx);
             cmd.Parameters.AddWithValue("o", origin);
             var current = await cmd.ExecuteScalarAsync(ct) is long l ? l : throw new InvalidOperationException($"Origin {origin} is not known here.");
-            return new ApplySession(this, conn, tx, origin, current, clock.GetUtcNow());
+            return new ApplySession(this, conn, tx, origin, current, clock.GetUtcNow()) { BypassTriggers = _bypassTriggers.Value };
         }
         catch
         {
@@ -53,14 +81,55 @@ public sealed class ChangeApplier(NpgsqlDataSource db, TimeProvider clock, ILogg
         }
     }
 
-    internal async Task<ApplyResult> ApplyBatchAsync(ApplySession s, IReadOnlyList<ChangeLogEntry> entries, CancellationToken ct)
+    /// <summary>
+    /// A superuser, or a role granted <c>SET</c> on <c>session_replication_role</c> (PostgreSQL 15+), may switch off
+    /// per-row foreign-key checks and triggers for the apply's writes; any other role applies with them (same result, slower).
+    /// </summary>
+    private async Task<bool> CanBypassTriggersAsync(CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using (var super = new NpgsqlCommand("SELECT rolsuper FROM pg_roles WHERE rolname = current_user", conn))
+        {
+            if (await super.ExecuteScalarAsync(ct) is true)
+            {
+                return true;
+            }
+        }
+        try
+        {
+            await using var granted = new NpgsqlCommand("SELECT has_parameter_privilege('session_replication_role', 'SET')", conn);
+            return await granted.ExecuteScalarAsync(ct) is true;
+        }
+        catch (PostgresException e)
+        {
+            // Before PostgreSQL 15 there is no such privilege to grant.
+            logger.LogInformation("Applying peers' entries with per-row triggers: {Reason}", e.MessageText);
+            return false;
+        }
+    }
+
+    /// <summary>Reads the payloads of <paramref name="entries"/> (no database involved).</summary>
+    public static PreparedEntries Prepare(IReadOnlyList<ChangeLogEntry> entries)
+    {
+        var payloads = new object?[entries.Count];
+        for (var i = 0; i < payloads.Length; i++)
+        {
+            payloads[i] = Parse(entries[i]);
+        }
+        return new PreparedEntries(entries, payloads);
+    }
+
+    internal async Task<ApplyResult> ApplyBatchAsync(ApplySession s, PreparedEntries prepared, CancellationToken ct)
     {
         // The contiguous run after the cursor; the rest is skipped (already applied) or left for the next pull (a gap).
+        var entries = prepared.Entries;
         var run = new List<ChangeLogEntry>(entries.Count);
+        var parsed = new List<object?>(entries.Count);
         var skipped = 0;
         var current = s.Seq;
-        foreach (var e in entries)
+        for (var i = 0; i < entries.Count; i++)
         {
+            var e = entries[i];
             if (e.Seq <= current)
             {
                 skipped++;
@@ -72,9 +141,10 @@ public sealed class ChangeApplier(NpgsqlDataSource db, TimeProvider clock, ILogg
                 break;
             }
             run.Add(e);
+            parsed.Add(prepared.Payloads[i]);
             current = e.Seq;
         }
-        var (applied, rejected) = await ApplyRunAsync(s, run, ct);
+        var (applied, rejected) = await ApplyRunAsync(s, run, parsed, ct);
         s.Seq = current;
         return new ApplyResult(applied, skipped, rejected, current);
     }
@@ -86,21 +156,19 @@ public sealed class ChangeApplier(NpgsqlDataSource db, TimeProvider clock, ILogg
     internal async Task<ApplyResult> ApplyRecordsAsync(ApplySession s, IReadOnlyList<ChangeLogEntry> entries, CancellationToken ct)
     {
         var run = entries.OrderBy(e => e.Seq).ToList();
-        var (applied, rejected) = await ApplyRunAsync(s, run, ct);
+        var (applied, rejected) = await ApplyRunAsync(s, run, Prepare(run).Payloads, ct);
         return new ApplyResult(applied, 0, rejected, s.Seq);
     }
 
     /// <summary>Decides and writes a run of entries in seq order (the records, then each entry stored byte for byte).</summary>
-    private async Task<(int Applied, int Rejected)> ApplyRunAsync(ApplySession s, List<ChangeLogEntry> run, CancellationToken ct)
+    private async Task<(int Applied, int Rejected)> ApplyRunAsync(ApplySession s, List<ChangeLogEntry> run, IReadOnlyList<object?> parsed, CancellationToken ct)
     {
         if (run.Count == 0)
         {
             return (0, 0);
         }
-        // Each payload is parsed once, everything the decisions need is read in one round trip, the decisions are
-        // taken in memory, and the last state of each record goes out set-based (see StagedWrites).
-        var t0 = clock.GetTimestamp();
-        var parsed = run.Select(Parse).ToList();
+        // Each payload was parsed once (Prepare), everything the decisions need is read in one round trip, the decisions
+        // are taken in memory, and the last state of each record goes out set-based (see StagedWrites).
         var t1 = clock.GetTimestamp();
         var state = await BatchState.LoadAsync(s.Connection, s.Transaction, run, parsed, ct);
         var t2 = clock.GetTimestamp();
@@ -132,12 +200,12 @@ public sealed class ChangeApplier(NpgsqlDataSource db, TimeProvider clock, ILogg
         var t4 = clock.GetTimestamp();
         // Straight into the log when none of the run is stored yet and no seq repeats (a cursor run always).
         var entriesNew = !state.EntriesStored && run.Zip(run.Skip(1)).All(p => p.First.Seq < p.Second.Seq);
-        var copy = await writes.FlushAsync(s.Connection, s.Transaction, entriesNew, clock, ct);
+        var copy = await writes.FlushAsync(s.Connection, s.Transaction, entriesNew, s.BypassTriggers, clock, ct);
         if (logger.IsEnabled(LogLevel.Debug))
         {
             logger.LogDebug(
-                "Applied {Count} entries of {Origin}: parse {Parse:F1} ms, load {Load:F1} ms, decide {Decide:F1} ms, staging tables {Create:F1} ms, COPY {Copy:F1} ms, upserts {Upserts:F1} ms",
-                run.Count, s.Origin, clock.GetElapsedTime(t0, t1).TotalMilliseconds, clock.GetElapsedTime(t1, t2).TotalMilliseconds,
+                "Applied {Count} entries of {Origin}: load {Load:F1} ms, decide {Decide:F1} ms, staging tables {Create:F1} ms, COPY {Copy:F1} ms, upserts {Upserts:F1} ms",
+                run.Count, s.Origin, clock.GetElapsedTime(t1, t2).TotalMilliseconds,
                 clock.GetElapsedTime(t2, t3).TotalMilliseconds, clock.GetElapsedTime(t3, t4).TotalMilliseconds, copy.TotalMilliseconds,
                 (clock.GetElapsedTime(t4) - copy).TotalMilliseconds);
         }
@@ -351,11 +419,16 @@ public sealed class ApplySession : IAsyncDisposable
     /// <summary>The time stamped on everything this session writes.</summary>
     public DateTimeOffset Now { get; }
     internal HashSet<Guid> TouchedSequences { get; } = [];
+    /// <summary>Whether the writes may run with triggers and foreign-key checks off (see <see cref="StagedWrites.FlushAsync"/>).</summary>
+    internal bool BypassTriggers { get; init; }
     /// <summary>Whether the staging tables of <see cref="StagedWrites"/> exist in this transaction yet.</summary>
     internal bool StagingCreated { get; set; }
 
     /// <summary>Applies entries numbered from <see cref="Seq"/> + 1, with the same rules as a peer's batch.</summary>
-    public Task<ApplyResult> ApplyAsync(IReadOnlyList<ChangeLogEntry> entries, CancellationToken ct) => _applier.ApplyBatchAsync(this, entries, ct);
+    public Task<ApplyResult> ApplyAsync(IReadOnlyList<ChangeLogEntry> entries, CancellationToken ct) => _applier.ApplyBatchAsync(this, ChangeApplier.Prepare(entries), ct);
+
+    /// <summary>The same, for entries whose payloads were read ahead (<see cref="ChangeApplier.Prepare"/>).</summary>
+    public Task<ApplyResult> ApplyAsync(PreparedEntries entries, CancellationToken ct) => _applier.ApplyBatchAsync(this, entries, ct);
 
     /// <summary>Applies verified entries wherever they stand in the origin's log (snapshot copy, reconcile repair); the cursor stays.</summary>
     public Task<ApplyResult> ApplyRecordsAsync(IReadOnlyList<ChangeLogEntry> entries, CancellationToken ct) => _applier.ApplyRecordsAsync(this, entries, ct);

@@ -161,9 +161,9 @@ public sealed class PeerSynchronizer(
                     clients.Headers(self, peerId), clients.Deadline().AddMinutes(10), t)
                 : client.GetChanges(new GetChangesRequest { OriginId = origin.Id.ToString(), SinceSeq = since, MaxEntries = 0 },
                     clients.Headers(self, peerId), clients.Deadline().AddMinutes(10), t);
-            // Reading and verifying the next batch overlaps with applying this one (the two halves of a copy's time).
-            // One batch waits at most: memory stays bounded by two batches plus the unverified run.
-            var ready = Channel.CreateBounded<List<ChangeLogEntry>>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
+            // Reading, verifying and parsing the next batch overlaps with applying this one (the two halves of a copy's
+            // time). One batch waits at most: memory stays bounded by two batches plus the unverified run.
+            var ready = Channel.CreateBounded<PreparedEntries>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(t);
             var reader = ReadAsync(call.ResponseStream, verifier, ready.Writer, stop.Token);
             try
@@ -186,7 +186,7 @@ public sealed class PeerSynchronizer(
         return (applied, rejected + refused, error, resync);
 
         // Verified entries in batches; a refused entry ends the stream (what was verified before it is still applied).
-        async Task ReadAsync(IAsyncStreamReader<ChangeEntry> stream, ChainVerifier verifier, ChannelWriter<List<ChangeLogEntry>> output, CancellationToken t)
+        async Task ReadAsync(IAsyncStreamReader<ChangeEntry> stream, ChainVerifier verifier, ChannelWriter<PreparedEntries> output, CancellationToken t)
         {
             var batch = new List<ChangeLogEntry>(Math.Min(batchSize, 4096));
             try
@@ -206,7 +206,7 @@ public sealed class PeerSynchronizer(
                         batch.AddRange(released);
                         if (batch.Count >= batchSize)
                         {
-                            await output.WriteAsync(batch, t);
+                            await output.WriteAsync(ChangeApplier.Prepare(batch), t);
                             batch = new List<ChangeLogEntry>(Math.Min(batchSize, 4096));
                         }
                     }
@@ -218,7 +218,7 @@ public sealed class PeerSynchronizer(
                 }
                 if (batch.Count > 0)
                 {
-                    await output.WriteAsync(batch, t);
+                    await output.WriteAsync(ChangeApplier.Prepare(batch), t);
                 }
                 output.Complete();
             }
