@@ -28,6 +28,9 @@ public sealed record SnapshotAuditResult(int Violations, int Repaired, int Unres
     public static readonly SnapshotAuditResult Clean = new(0, 0, 0, null);
 }
 
+/// <summary>A pruned upsert of the stored log with no later entry of its record: its seq, record and stored entry hash.</summary>
+public sealed record PrunedNewestEntry(long Seq, string Kind, Guid EntityId, byte[] EntryHash);
+
 /// <summary>The peer being pulled, as the synchronizer calls it.</summary>
 public sealed record AuditedPeer(Protocol.V1.Federation.FederationClient Client, ResiliencePipeline Pipeline, Guid Self, Guid Peer);
 
@@ -70,7 +73,7 @@ public sealed class SnapshotAudit(
         {
             return SnapshotAuditResult.Clean;
         }
-        var candidates = await NewestPrunedAsync(origin.Id, from, position, ct);
+        var candidates = await NewestPrunedAsync(db, origin.Id, from, position, MaxPerAudit, ct);
         if (candidates.Count == 0)
         {
             _auditedUpTo[origin.Id] = position;
@@ -142,10 +145,9 @@ public sealed class SnapshotAudit(
         Differs,
     }
 
-    private sealed record Candidate(long Seq, string Kind, Guid EntityId, byte[] EntryHash);
 
     /// <summary>Compares a served entry with the header we hold (verified in its chain when it was stored).</summary>
-    private static (Answer, ChangeLogEntry?) Check(ChangeEntry? wire, Guid origin, Candidate held)
+    private static (Answer, ChangeLogEntry?) Check(ChangeEntry? wire, Guid origin, PrunedNewestEntry held)
     {
         if (wire is null)
         {
@@ -246,9 +248,10 @@ public sealed class SnapshotAudit(
 
     /// <summary>
     /// Pruned upserts of the origin in (<paramref name="after"/>, <paramref name="upTo"/>] with no later entry of their record
-    /// in our log: a range scan of ix_change_log_pruned, one probe of ix_change_log_entity_kind_entity_id_seq each.
+    /// in the stored log, in seq order, at most <paramref name="limit"/>: a range scan of ix_change_log_pruned, one probe of
+    /// ix_change_log_entity_kind_entity_id_seq each. Empty for an honest log.
     /// </summary>
-    private async Task<List<Candidate>> NewestPrunedAsync(Guid origin, long after, long upTo, CancellationToken ct)
+    public static async Task<List<PrunedNewestEntry>> NewestPrunedAsync(NpgsqlDataSource db, Guid origin, long after, long upTo, int limit, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand("""
             SELECT c.seq, c.entity_kind::text, c.entity_id, c.entry_hash FROM change_log c
@@ -262,12 +265,12 @@ public sealed class SnapshotAudit(
         cmd.Parameters.AddWithValue("o", origin);
         cmd.Parameters.AddWithValue("after", after);
         cmd.Parameters.AddWithValue("upTo", upTo);
-        cmd.Parameters.AddWithValue("n", MaxPerAudit);
-        var list = new List<Candidate>();
+        cmd.Parameters.AddWithValue("n", limit);
+        var list = new List<PrunedNewestEntry>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
         {
-            list.Add(new Candidate(r.GetInt64(0), r.GetString(1), r.GetGuid(2), (byte[])r[3]));
+            list.Add(new PrunedNewestEntry(r.GetInt64(0), r.GetString(1), r.GetGuid(2), (byte[])r[3]));
         }
         return list;
     }
