@@ -11,6 +11,7 @@ using Panoramax.Bench;
 //        dotnet run -c Release --project bench/Panoramax.Bench -- pipeline-e2e [pictures=20]
 //        dotnet run -c Release --project bench/Panoramax.Bench -- federation [pictures=100000] [changes=50, 0 skips propagation] [copy time limit in s, 0 = none]
 //        dotnet run -c Release --project bench/Panoramax.Bench -- fanout [peers=10] [queries=200]
+//        dotnet run -c Release --project bench/Panoramax.Bench -- audit [records=500000]
 //        dotnet run -c Release --project bench/Panoramax.Bench -- upload [files=200] [clients=4]
 //        dotnet run -c Release --project bench/Panoramax.Bench -- export [pictures=1000]
 //        dotnet run -c Release --project bench/Panoramax.Bench -- cli-upload [files=200] [parallel=4]
@@ -43,6 +44,8 @@ switch (command)
         return await FederationBench.RunAsync(ParseInt(args, 1, 100_000), ParseInt(args, 2, 50), ParseInt(args, 3, 0));
     case "fanout":
         return await FanOutBench.RunAsync(ParseInt(args, 1, 10), ParseInt(args, 2, 200));
+    case "audit":
+        return await AuditBench.RunAsync(ParseInt(args, 1, 500_000));
     case "blur-eval":
         return await BlurEval.RunAsync(args);
     case "upload":
@@ -55,7 +58,7 @@ switch (command)
     case "cli-upload":
         return await CliUploadBench.RunAsync(ParseInt(args, 1, 200), ParseInt(args, 2, 4));
     default:
-        Console.Error.WriteLine($"unknown benchmark '{command}'; known: seed, search, imaging, pipeline, pipeline-e2e, federation, fanout, blur-eval, tiles, upload, export, cli-upload");
+        Console.Error.WriteLine($"unknown benchmark '{command}'; known: seed, search, imaging, pipeline, pipeline-e2e, federation, fanout, audit, blur-eval, tiles, upload, export, cli-upload");
         return 2;
 }
 

@@ -287,16 +287,16 @@ public sealed class RetentionTests : IAsyncLifetime
         return (seq, pruned);
     }
 
-    private static async Task StandbyAsync(FederatedInstance instance) =>
+    internal static async Task StandbyAsync(FederatedInstance instance) =>
         await (await instance.Services.GetRequiredService<ISchedulerFactory>().GetScheduler()).Standby();
 
-    private static Task<RetentionSweepResult> SweepAsync(FederatedInstance instance) =>
+    internal static Task<RetentionSweepResult> SweepAsync(FederatedInstance instance) =>
         instance.Services.GetRequiredService<RetentionSweeper>().SweepAsync(CancellationToken.None);
 
     private static async Task<OriginState> OriginStateAsync(FederatedInstance instance, Guid origin) =>
         (await instance.Services.GetRequiredService<FeedReader>().OriginsAsync(CancellationToken.None)).Single(o => o.OriginId == origin.ToString());
 
-    private static Task WaitSealedAsync(FederatedInstance instance) =>
+    internal static Task WaitSealedAsync(FederatedInstance instance) =>
         Network.WaitUntilAsync(async () => await instance.ScalarAsync<long>("SELECT count(*) FROM change_log WHERE sealed_at IS NULL") == 0, $"{instance.Name} seals its log");
 
     private static async Task<List<long>> PrunedSeqsAsync(FederatedInstance instance, Guid origin) =>
@@ -311,13 +311,13 @@ public sealed class RetentionTests : IAsyncLifetime
     }
 
     /// <summary>Public records of one origin as (id, version), in id order.</summary>
-    private static async Task<List<(Guid, long)>> PublicVersionsAsync(FederatedInstance instance, Guid origin, string table = "pictures") =>
+    internal static async Task<List<(Guid, long)>> PublicVersionsAsync(FederatedInstance instance, Guid origin, string table = "pictures") =>
         await QueryAsync(instance, $"""
             SELECT id, version FROM {table} WHERE origin_instance_id = @o AND status = 'ready' AND visibility = 'anyone' AND deleted_at IS NULL ORDER BY id
             """, origin, r => (r.GetGuid(0), r.GetInt64(1)));
 
     /// <summary>Both instances hold the same entries of <paramref name="origin"/>: same seqs, same entry hashes, same signatures.</summary>
-    private static async Task AssertSameLogAsync(FederatedInstance expected, FederatedInstance actual, Guid origin)
+    internal static async Task AssertSameLogAsync(FederatedInstance expected, FederatedInstance actual, Guid origin)
     {
         const string sql = """
             SELECT seq, encode(entry_hash, 'hex') || ':' || coalesce(encode(signature, 'hex'), '') || ':' || encode(coalesce(payload_hash, '\x'::bytea), 'hex')
@@ -329,7 +329,7 @@ public sealed class RetentionTests : IAsyncLifetime
         Assert.Equal(a, b);
     }
 
-    private static async Task<List<T>> QueryAsync<T>(FederatedInstance instance, string sql, Guid origin, Func<NpgsqlDataReader, T> read)
+    internal static async Task<List<T>> QueryAsync<T>(FederatedInstance instance, string sql, Guid origin, Func<NpgsqlDataReader, T> read)
     {
         await using var conn = new NpgsqlConnection(instance.ConnectionString);
         await conn.OpenAsync();

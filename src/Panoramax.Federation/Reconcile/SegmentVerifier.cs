@@ -11,7 +11,8 @@ namespace Panoramax.Federation.Reconcile;
 /// <c>from - 1</c> and end on the hash the caller's entry <c>to + 1</c> names as its predecessor (or, at the caller's
 /// cursor, on the caller's own entry); only where the caller holds no such entry may a checkpoint, whose signature
 /// like every one inside must verify with the origin's key, end it. In between every entry is checked as a feed entry (§3.3).
-/// Entries whose payload retention removed (empty payload, original hash) pass: they keep the chain, never a record.
+/// An upsert without payload (a pruned header) is refused: GetChanges never serves one (spec §7), and accepting it would let
+/// a peer store the header of a record's newest entry here while withholding the record.
 /// </summary>
 public static class SegmentVerifier
 {
@@ -42,9 +43,8 @@ public static class SegmentVerifier
                 return ([], $"{RejectReason.Gap} at seq {wire.Seq} (expected {from + i})");
             }
             var tombstone = e.Op == ChangeOp.Tombstone;
-            var headerOnly = !tombstone && e.Payload is null && !wire.PayloadHash.Span.SequenceEqual(FeedCrypto.ZeroHash);
             if (tombstone ? (e.Payload is not null || !wire.PayloadHash.Span.SequenceEqual(FeedCrypto.ZeroHash))
-                          : !headerOnly && (e.Payload is null || !FeedCrypto.PayloadHash(wire.Payload.Span).AsSpan().SequenceEqual(wire.PayloadHash.Span)))
+                          : e.Payload is null || !FeedCrypto.PayloadHash(wire.Payload.Span).AsSpan().SequenceEqual(wire.PayloadHash.Span))
             {
                 return ([], $"{RejectReason.PayloadHashMismatch} at seq {wire.Seq}");
             }

@@ -29,6 +29,7 @@ public sealed class PeerSynchronizer(
     NpgsqlDataSource db,
     PeerClients clients,
     ChangeApplier applier,
+    SnapshotAudit audit,
     FeedSignal signal,
     InstanceKeyStore key,
     IFederationHost host,
@@ -103,6 +104,9 @@ public sealed class PeerSynchronizer(
                         snapshot = false;
                     }
                 }
+                // Spec §7: a pruned upsert that is the newest entry of its record is refused, and the record sought elsewhere.
+                var audited = await audit.AuditAsync(new AuditedPeer(client, pipeline, self.Id, peerId), known, origin.MaxSeq, ct);
+                (rejected, error) = (rejected + audited.Violations, error ?? audited.Error);
             }
         }
         catch (RpcException e)

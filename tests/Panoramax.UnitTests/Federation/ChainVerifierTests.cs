@@ -178,6 +178,19 @@ public sealed class ChainVerifierTests : IDisposable
     }
 
     [Fact]
+    public void Pruned_entry_in_a_reconcile_segment_is_refused()
+    {
+        // Repair segments come from GetChanges, which never serves a pruned entry (spec §7, §7.1).
+        var whole = Feed(6);
+        Assert.Null(Panoramax.Federation.Reconcile.SegmentVerifier.Verify(_origin, _key.PublicKey, 1, 6, new byte[32], null, whole).Refusal);
+        var segment = Feed(6);
+        segment[4] = Prune(segment[4]);
+        var (entries, refusal) = Panoramax.Federation.Reconcile.SegmentVerifier.Verify(_origin, _key.PublicKey, 1, 6, new byte[32], null, segment);
+        Assert.Empty(entries);
+        Assert.Equal($"{RejectReason.PayloadHashMismatch} at seq 5", refusal);
+    }
+
+    [Fact]
     public void Pruned_header_with_another_payload_hash_breaks_the_chain_even_in_a_snapshot()
     {
         // The payload hash is taken as given, but it is part of the entry bytes: a relay cannot swap it unnoticed.
