@@ -38,6 +38,7 @@ public static class FederationServiceCollectionExtensions
         services.AddSingleton<PeerClients>();
         services.AddSingleton<ChangeApplier>();
         services.AddSingleton<PeerSynchronizer>();
+        services.AddSingleton<Reconcile.ReconcileReportStore>();
         services.AddSingleton<Reconcile.Reconciler>();
         services.AddSingleton<FederatedSearch>();
         services.AddScoped<PeerDirectory>();
