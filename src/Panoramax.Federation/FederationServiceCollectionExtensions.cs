@@ -38,8 +38,8 @@ public static class FederationServiceCollectionExtensions
         services.AddSingleton<PeerClients>();
         services.AddSingleton<ChangeApplier>();
         services.AddSingleton<PeerSynchronizer>();
-        services.AddSingleton<Reconcile.ReconcileReportStore>();
         services.AddSingleton<Reconcile.Reconciler>();
+        services.AddSingleton<Reconcile.ReconcileReportStore>();
         services.AddSingleton<FederatedSearch>();
         services.AddScoped<PeerDirectory>();
         services.AddScoped<PeerAdmin>();
