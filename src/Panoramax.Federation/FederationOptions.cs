@@ -44,6 +44,12 @@ public sealed class FederationOptions
     public static readonly TimeSpan RecommendedMinimumRetention = TimeSpan.FromDays(90);
     /// <summary>How long a live federated search (<c>/api/search?federated=live</c>) waits for peers before answering without them.</summary>
     public TimeSpan SearchDeadline { get; set; } = TimeSpan.FromMilliseconds(1500);
+    /// <summary>
+    /// Highest <c>hops</c> a live federated search may ask for: 1 = the trusted peers answer from their own data, 2 = they
+    /// also ask their own peers, and so on. Each further hop shares the same deadline.
+    /// </summary>
+    [Range(1, 16)]
+    public int MaxHops { get; set; } = 3;
     /// <summary>How often each trusted peer is reconciled (range digests compared, divergence repaired, spec §7.1).</summary>
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromHours(24);
 }

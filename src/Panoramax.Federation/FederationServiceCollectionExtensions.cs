@@ -40,6 +40,7 @@ public static class FederationServiceCollectionExtensions
         services.AddSingleton<PeerSynchronizer>();
         services.AddSingleton<SnapshotAudit>();
         services.AddSingleton<Reconcile.Reconciler>();
+        services.AddSingleton<Reconcile.ReconcileReportStore>();
         services.AddSingleton<FederatedSearch>();
         services.AddScoped<PeerDirectory>();
         services.AddScoped<PeerAdmin>();

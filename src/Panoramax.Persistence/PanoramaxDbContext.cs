@@ -32,6 +32,7 @@ public sealed class PanoramaxDbContext(DbContextOptions<PanoramaxDbContext> opti
     public DbSet<ModerationAction> ModerationActions => Set<ModerationAction>();
     public DbSet<ExcludedArea> ExcludedAreas => Set<ExcludedArea>();
     public DbSet<AccountExport> AccountExports => Set<AccountExport>();
+    public DbSet<ReconcileRun> ReconcileRuns => Set<ReconcileRun>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

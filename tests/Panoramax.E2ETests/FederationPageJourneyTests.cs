@@ -51,8 +51,8 @@ public sealed class TwoInstances : IAsyncLifetime
 /// <summary>
 /// The administrators' federation page in Debian's chromium (issue 10 §2): the admin of A logs in through the real
 /// form, reads A's identity, adds B by its federation URL, sees B pending with the key fingerprint B's own admin reads,
-/// confirms it (the row shows trusted), then blocks it (the row shows blocked) and removes it; the legacy source's row
-/// offers "harvest now". Screenshots go to artifacts/e2e/.
+/// confirms it (the row shows trusted), reconciles with it (the row shows the stored report), then blocks it (the row
+/// shows blocked) and removes it; the legacy source's row offers "harvest now". Screenshots go to artifacts/e2e/.
 /// </summary>
 public sealed class FederationPageJourneyTests(TwoInstances net) : IClassFixture<TwoInstances>
 {
@@ -107,6 +107,12 @@ public sealed class FederationPageJourneyTests(TwoInstances net) : IClassFixture
         await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("Instance B is trusted: it syncs now.");
         Assert.Contains(fingerprint, Assert.Single(session.Dialogs), StringComparison.Ordinal);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Artifacts, "federation-3-trusted.png"), FullPage = true });
+
+        // Reconcile: the row shows the stored report (B has not trusted A back, so there is little to compare: ok or failed).
+        await Assertions.Expect(row.Locator(".reconcile")).ToHaveTextAsync("never");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Reconcile Instance B" }).ClickAsync();
+        await Assertions.Expect(row.Locator(".reconcile")).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@": (ok, \d+ records repaired|failed: .+)"));
+        await Assertions.Expect(page.Locator("#status")).ToContainTextAsync(new System.Text.RegularExpressions.Regex("^(Reconciled with|Could not reconcile) Instance B"));
 
         // Block: blocked, and it may be trusted again.
         await page.GetByRole(AriaRole.Button, new() { Name = "Block Instance B" }).ClickAsync();

@@ -109,6 +109,13 @@ public sealed class ReconcileTests(HostileNetwork net, ITestOutputHelper output)
             mallory.Feed = r => [.. served.Where(e => e.Seq > r.SinceSeq).Take(r.MaxEntries == 0 ? int.MaxValue : (int)r.MaxEntries)];
             var report = await ReconcileAsync(B, mallory.Id);
             Assert.Contains(why, ErrorOf(report), StringComparison.Ordinal);
+            // The refused run is stored with its error (the admin page shows it after a restart too).
+            using (var admin = await TestAuth.AdminAsync(B))
+            {
+                var stored = JsonDocument.Parse(await admin.GetStringAsync($"/api/admin/peers/{mallory.Id}/reconcile")).RootElement;
+                Assert.Contains(why, ErrorOf(stored), StringComparison.Ordinal);
+                Assert.Single(stored.GetProperty("unrepairable_ranges").EnumerateArray());
+            }
             Assert.Equal(0, report.GetProperty("records_repaired").GetInt32());
             Assert.Single(report.GetProperty("unrepairable_ranges").EnumerateArray());
             Assert.Equal(0L, await B.ScalarAsync<long>("SELECT count(*) FROM accounts WHERE id = @id", ("id", accounts[1])));

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Panoramax.Domain.Instances;
 using Panoramax.Federation.Protocol.V1;
 using Panoramax.Federation.Service;
+using Panoramax.Federation.Reconcile;
 using Panoramax.Federation.Signing;
 using Panoramax.Federation.Sync;
 using Panoramax.Persistence;
@@ -13,7 +14,7 @@ namespace Panoramax.Federation.Peers;
 public sealed record PeerStatus(
     Guid Id, string Name, string? FederationUrl, string? BaseUrl, string Trust, string PublicKey, string KeyFingerprint,
     DateTimeOffset? LastSyncAt, string? LastError, long RejectedEntries, long LagEntries, double LagSeconds,
-    IReadOnlyList<OriginCursor> Origins, IReadOnlyList<string>? AcceptedLicenses);
+    IReadOnlyList<OriginCursor> Origins, IReadOnlyList<string>? AcceptedLicenses, ReconcileReport? LastReconcile = null);
 
 /// <summary>
 /// Any other instance whose records we may hold: a direct peer, an origin only known through relays, or a harvested
@@ -39,6 +40,7 @@ public sealed class PeerAdmin(
     PeerSyncScheduler scheduler,
     InstanceKeyStore key,
     IFederationHost host,
+    ReconcileReportStore reconcileReports,
     TimeProvider clock)
 {
     /// <summary>Says Hello to <paramref name="federationUrl"/> and pins the key it answers with. The peer is pending unless configured as trusted.</summary>
@@ -89,6 +91,8 @@ public sealed class PeerAdmin(
             return false;
         }
         await db.PeerCursors.Where(c => c.PeerId == id).ExecuteDeleteAsync(ct);
+        // The instance row stays (its records may stay too), so its reconcile reports are not removed by the cascade.
+        await db.ReconcileRuns.Where(r => r.PeerId == id).ExecuteDeleteAsync(ct);
         peer.IsPeer = false;
         peer.FederationUrl = null;
         peer.Trust = PeerTrust.Pending;
@@ -124,6 +128,7 @@ public sealed class PeerAdmin(
         var now = clock.GetUtcNow();
         var peers = await db.Instances.AsNoTracking().Where(i => i.IsPeer && !i.IsSelf).OrderBy(i => i.Name).ToListAsync(ct);
         var cursors = await db.PeerCursors.AsNoTracking().ToListAsync(ct);
+        var reconciles = await reconcileReports.LatestOfEveryPeerAsync(ct);
         return [.. peers.Select(p =>
         {
             var mine = cursors.Where(c => c.PeerId == p.Id).ToList();
@@ -135,7 +140,8 @@ public sealed class PeerAdmin(
                 behind.Sum(c => c.PeerMaxSeq - c.Seq),
                 behind.Count == 0 ? 0 : Math.Round(behind.Max(c => (now - c.CaughtUpAt).TotalSeconds), 1),
                 [.. mine.Select(c => new OriginCursor(c.OriginId, c.Seq, c.PeerMaxSeq))],
-                p.AcceptedLicenses);
+                p.AcceptedLicenses,
+                reconciles.GetValueOrDefault(p.Id));
         })];
     }
 

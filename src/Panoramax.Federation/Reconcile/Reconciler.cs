@@ -46,6 +46,7 @@ public sealed class Reconciler(
     ChangeApplier applier,
     InstanceKeyStore key,
     IFederationHost host,
+    ReconcileReportStore reports,
     TimeProvider clock,
     ILogger<Reconciler> logger)
 {
@@ -54,10 +55,10 @@ public sealed class Reconciler(
     public const int MaxLeavesPerOrigin = 64;
 
     private readonly ConcurrentDictionary<Guid, byte> _running = new();
-    private readonly ConcurrentDictionary<Guid, ReconcileReport> _last = new();
 
-    /// <summary>The last report of each peer since this process started.</summary>
-    public ReconcileReport? LastReport(Guid peer) => _last.TryGetValue(peer, out var r) ? r : null;
+    /// <summary>The peer's last stored report (also from before a restart), null when it was never reconciled.</summary>
+    public async Task<ReconcileReport?> LastReportAsync(Guid peer, CancellationToken ct) =>
+        await reports.HistoryAsync(peer, 1, ct) is [var last, ..] ? last : null;
 
     public async Task<ReconcileReport> ReconcileAsync(Guid peerId, CancellationToken ct)
     {
@@ -88,8 +89,22 @@ public sealed class Reconciler(
             {
                 run.Error ??= e.Message;
             }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                // Anything else (a timeout of the resilience pipeline, a database error) still ends in a stored, failed report.
+                logger.LogError(e, "Reconcile with peer {Peer} failed", peerId);
+                run.Error ??= $"{e.GetType().Name}: {e.Message}";
+            }
             var report = run.Report(clock.GetUtcNow());
-            _last[peerId] = report;
+            try
+            {
+                await reports.SaveAsync(report, ct);
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+            {
+                // The peer may have been removed meanwhile (its reports go with it); the caller still gets the report.
+                logger.LogWarning(e, "Reconcile with peer {Peer}: the report could not be stored", peerId);
+            }
             if (report.Error is not null)
             {
                 logger.LogWarning("Reconcile with peer {Peer}: {Error}", peerId, report.Error);

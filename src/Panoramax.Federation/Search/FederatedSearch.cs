@@ -31,6 +31,9 @@ public sealed partial class FederatedSearch(
     /// <summary>The configured deadline (<c>Panoramax:Federation:SearchDeadline</c>).</summary>
     public TimeSpan Deadline => options.Value.SearchDeadline;
 
+    /// <summary>The highest hops a live search started here may ask for (<c>Panoramax:Federation:MaxHops</c>).</summary>
+    public int MaxHops => options.Value.MaxHops;
+
     /// <summary>True the first time <paramref name="requestId"/> is seen within the memory window.</summary>
     public bool FirstSight(string requestId)
     {
@@ -87,25 +90,22 @@ public sealed partial class FederatedSearch(
         }
         if (peers.Count == 0)
         {
-            return new FanOutResult([], [], false);
+            return new FanOutResult([], [], false, new HashSet<string>());
         }
         var request = ToRequest(query, requestId, hops, deadline);
         var answers = await Task.WhenAll(peers.Select(p => AskAsync(self, p.Id, p.Url, request, deadline, ct)));
 
         var hits = new List<SearchHit>();
         var ids = new HashSet<Guid>();
-        var statuses = new List<PeerSearchStatus>();
         var partial = false;
         foreach (var (status, response) in answers)
         {
-            statuses.Add(status);
             partial |= status.Status != PeerSearchState.Ok;
             if (response is null)
             {
                 continue;
             }
             partial |= response.Partial;
-            statuses.AddRange(response.Peers);
             foreach (var item in response.Items)
             {
                 if (hits.Count < query.Limit && ItemId(item.Span) is { } id && ids.Add(id))
@@ -114,7 +114,53 @@ public sealed partial class FederatedSearch(
                 }
             }
         }
-        return new FanOutResult(hits, statuses, partial);
+        var (statuses, relayed) = Statuses(answers, self);
+        return new FanOutResult(hits, statuses, partial, relayed);
+    }
+
+    /// <summary>
+    /// One status per instance reached, direct peers first, then those the peers asked in turn (the relayed ones). Over
+    /// several paths (a cycle, two peers sharing a peer) an instance is listed once, as "ok" when any path reached it;
+    /// this instance itself (reached back through a cycle) is left out.
+    /// </summary>
+    private static (List<PeerSearchStatus> Statuses, HashSet<string> Relayed) Statuses(
+        (PeerSearchStatus Status, SearchResponse? Response)[] answers, Guid self)
+    {
+        var byId = new Dictionary<string, PeerSearchStatus>(StringComparer.OrdinalIgnoreCase);
+        var order = new List<string>();
+        var relayed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        void Add(PeerSearchStatus s, bool direct)
+        {
+            if (Guid.TryParse(s.InstanceId, out var id) && id == self)
+            {
+                return;
+            }
+            if (!byId.TryGetValue(s.InstanceId, out var known))
+            {
+                byId[s.InstanceId] = s;
+                order.Add(s.InstanceId);
+                if (!direct)
+                {
+                    relayed.Add(s.InstanceId);
+                }
+            }
+            else if (known.Status != PeerSearchState.Ok && s.Status == PeerSearchState.Ok)
+            {
+                byId[s.InstanceId] = s;
+            }
+        }
+        foreach (var (status, _) in answers)
+        {
+            Add(status, direct: true);
+        }
+        foreach (var (_, response) in answers)
+        {
+            foreach (var s in response?.Peers ?? [])
+            {
+                Add(s, direct: false);
+            }
+        }
+        return ([.. order.Select(id => byId[id])], relayed);
     }
 
     private async Task<(PeerSearchStatus Status, SearchResponse? Response)> AskAsync(
@@ -233,8 +279,9 @@ public sealed partial class FederatedSearch(
     private static partial void LogPeerFailed(ILogger logger, Guid peer, PeerSearchState state, string reason);
 }
 
-/// <summary>What the peers answered: their items (no duplicates), one status per peer asked, and whether any failed.</summary>
+/// <summary>What the peers answered: their items (no duplicates), one status per instance reached, and whether any failed.</summary>
 /// <param name="Hits">Items in the peers' order, at most the query's limit.</param>
-/// <param name="Peers">Status of every peer asked (and of the peers they asked in turn).</param>
+/// <param name="Peers">Status of every peer asked and of the peers they asked in turn, one per instance.</param>
 /// <param name="Partial">True when some peer failed or timed out.</param>
-public sealed record FanOutResult(IReadOnlyList<SearchHit> Hits, IReadOnlyList<PeerSearchStatus> Peers, bool Partial);
+/// <param name="Relayed">Instance ids of <paramref name="Peers"/> that were not asked directly but by a peer (hops &gt; 1).</param>
+public sealed record FanOutResult(IReadOnlyList<SearchHit> Hits, IReadOnlyList<PeerSearchStatus> Peers, bool Partial, IReadOnlySet<string> Relayed);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Npgsql;
@@ -14,18 +15,22 @@ namespace Panoramax.Server.Federation;
 /// <summary>
 /// <c>/api/search?federated=live</c>: the usual local answer plus what every trusted peer answers within the search
 /// deadline. Only bbox, datetime, ids and limit travel to peers, so other filters are refused rather than half-applied.
+/// <c>hops</c> (1 to <see cref="FederationOptions.MaxHops"/>, default 1) lets the peers ask their own peers in turn.
 /// </summary>
-internal sealed class LiveFederatedSearch(FederatedSearch search, NpgsqlDataSource db)
+internal sealed class LiveFederatedSearch(FederatedSearch search, NpgsqlDataSource db, uint hops)
 {
     public const string Parameter = "federated";
     public const string LiveValue = "live";
+    public const string HopsParameter = "hops";
 
     /// <summary>The fan-out when the request asks for it, null otherwise; 400 when it cannot be honoured.</summary>
     public static LiveFederatedSearch? Requested(SearchEndpoints.SearchRequest s, IServiceProvider services)
     {
         if (string.IsNullOrWhiteSpace(s.Federated))
         {
-            return null;
+            return s.Hops is null ? null
+                : throw ApiException.BadRequest($"{HopsParameter} only applies to a live search: add {Parameter}={LiveValue} or remove {HopsParameter}",
+                    new { input = s.Hops });
         }
         if (!string.Equals(s.Federated.Trim(), LiveValue, StringComparison.Ordinal))
         {
@@ -47,12 +52,29 @@ internal sealed class LiveFederatedSearch(FederatedSearch search, NpgsqlDataSour
                 new { unsupported });
         }
         return services.GetService<FederatedSearch>() is { } fanOut
-            ? new LiveFederatedSearch(fanOut, services.GetRequiredService<NpgsqlDataSource>())
+            ? new LiveFederatedSearch(fanOut, services.GetRequiredService<NpgsqlDataSource>(), ParseHops(s.Hops, fanOut.MaxHops))
             : throw ApiException.BadRequest($"Federation is disabled on this instance: {Parameter}={LiveValue} is not available");
     }
 
+    /// <summary><c>hops</c>: 1 (the trusted peers only) when absent, else a whole number up to the configured maximum.</summary>
+    private static uint ParseHops(string? text, int max)
+    {
+        if (text is null)
+        {
+            return 1;
+        }
+        if (!int.TryParse(text.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var hops) || hops < 1 || hops > max)
+        {
+            throw ApiException.BadRequest(
+                $"{HopsParameter} must be a whole number from 1 to {max}: 1 asks this instance's trusted peers, 2 also their peers, and so on; leave it out for 1",
+                new { input = text, min = 1, max });
+        }
+        return (uint)hops;
+    }
+
+    // A fresh request id per search: every instance on the way fans it out at most once (cycles, several paths).
     public async Task<FanOutResult> AskAsync(LiveSearchQuery query, CancellationToken ct) =>
-        await DropFilteredAsync(await search.AskPeersAsync(query, Guid.NewGuid().ToString(), hops: 1, search.Deadline, exclude: null, ct), ct);
+        await DropFilteredAsync(await search.AskPeersAsync(query, Guid.NewGuid().ToString(), hops, search.Deadline, exclude: null, ct), ct);
 
     /// <summary>
     /// Peers answer with what they show; records of an origin whose licence we filter must stay out of our answer too
@@ -107,6 +129,7 @@ internal sealed class LiveFederatedSearch(FederatedSearch search, NpgsqlDataSour
                 ["instance_id"] = p.InstanceId,
                 ["status"] = StatusName(p.Status),
                 ["elapsed_ms"] = p.ElapsedMs,
+                ["relayed"] = peers.Relayed.Contains(p.InstanceId),
             });
         }
         return (extra, new JsonObject { ["mode"] = LiveValue, ["partial"] = peers.Partial, ["peers"] = statuses });

@@ -36,7 +36,9 @@ public static class PeerAdminEndpoints
         g.MapDelete("/{id:guid}", Remove);
         g.MapPost("/{id:guid}/reconcile", Reconcile)
             .WithSummary("Compares this instance's copy of every origin the peer serves with the peer's log by range digests and repairs what differs (federation-spec §7.1)");
-        g.MapGet("/{id:guid}/reconcile", LastReconcile).WithSummary("The peer's last reconcile report since the server started");
+        g.MapGet("/{id:guid}/reconcile", LastReconcile).WithSummary("The peer's last reconcile report (stored: it survives restarts)");
+        g.MapGet("/{id:guid}/reconcile/history", ReconcileHistory)
+            .WithSummary($"The peer's last reconcile reports, newest first (limit 1 to {ReconcileReportStore.KeptPerPeer}, default 10)");
         g.MapPut("/{id:guid}/licenses", SetLicenses)
             .WithSummary("Licences of this origin's records shown here (null = all): a peer, a relayed origin or a legacy source");
         api.MapGet("/admin/origins", Origins).WithTags("Federation")
@@ -199,7 +201,22 @@ public static class PeerAdminEndpoints
     {
         RequireAdmin(viewer);
         _ = (await admin.ListAsync(ct)).FirstOrDefault(p => p.Id == id) ?? throw ApiException.NotFound("No such peer.");
-        return reconciler.LastReport(id) is { } report ? Results.Json(report, Json) : throw ApiException.NotFound("No reconcile with this peer since the server started.");
+        return await reconciler.LastReportAsync(id, ct) is { } report ? Results.Json(report, Json) : throw ApiException.NotFound("This peer was never reconciled.");
+    }
+
+    private static async Task<IResult> ReconcileHistory(Guid id, HttpRequest request, CurrentViewer viewer, PeerAdmin admin, ReconcileReportStore reports, CancellationToken ct)
+    {
+        RequireAdmin(viewer);
+        var text = request.Query["limit"].ToString();
+        var limit = 10;
+        if (text.Length > 0 && (!int.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out limit)
+            || limit < 1 || limit > ReconcileReportStore.KeptPerPeer))
+        {
+            throw ApiException.BadRequest($"limit must be a whole number from 1 to {ReconcileReportStore.KeptPerPeer} (the reports kept per peer); leave it out for 10",
+                new { input = text });
+        }
+        _ = (await admin.ListAsync(ct)).FirstOrDefault(p => p.Id == id) ?? throw ApiException.NotFound("No such peer.");
+        return Results.Json(new { reports = await reports.HistoryAsync(id, limit, ct) }, Json);
     }
 
     private static async Task<IResult> Remove(Guid id, CurrentViewer viewer, PeerAdmin admin, CancellationToken ct)

@@ -58,12 +58,14 @@ public static class FederationPage
                 <p><button type="submit">Add peer</button></p>
               </form>
               <p>A new peer is <em>pending</em> until you confirm it: compare its key fingerprint with what its administrator
-                 reads on their own page first. Blocked peers are refused; removing a peer forgets its key.</p>
+                 reads on their own page first. Blocked peers are refused; removing a peer forgets its key and its reconcile reports.
+                 Reconcile compares this instance's copy of what a trusted peer serves with the peer's log and repairs what differs
+                 (it also runs on a schedule); the last one is shown.</p>
               <table id="peers-table" hidden>
                 <caption class="visually-hidden">Peers of this instance, by name</caption>
                 <thead><tr>
                   <th scope="col">Name</th><th scope="col">Federation URL</th><th scope="col">Trust</th><th scope="col">Public key</th>
-                  <th scope="col">Last sync</th><th scope="col">Lag</th><th scope="col">Last error</th><th scope="col">Rejected entries</th>
+                  <th scope="col">Last sync</th><th scope="col">Lag</th><th scope="col">Last error</th><th scope="col">Rejected entries</th><th scope="col">Last reconcile</th>
                   <th scope="col"><span class="visually-hidden">Actions</span></th>
                 </tr></thead>
                 <tbody id="peers"></tbody>

@@ -33,13 +33,14 @@ public static class SearchEndpoints
     /// <summary>Search parameters, whichever way they came (query string or JSON body).</summary>
     internal sealed record SearchRequest(
         string? Limit, string? Bbox, string? Intersects, string? Datetime, IEnumerable<string?>? Ids, IEnumerable<string?>? Collections,
-        string? PlacePosition, string? PlaceDistance, string? PlaceFovTolerance, string? Filter, string? SortBy, string? Federated = null);
+        string? PlacePosition, string? PlaceDistance, string? PlaceFovTolerance, string? Filter, string? SortBy, string? Federated = null,
+        string? Hops = null);
 
     internal static Task<IResult> GetAsync(HttpRequest request, LinkBuilder links, CurrentViewer current, NpgsqlDataSource db, IOptions<PanoramaxOptions> options, CancellationToken ct)
     {
         var q = request.Query;
         var search = new SearchRequest(q["limit"], q["bbox"], q["intersects"], q["datetime"], q["ids"], q["collections"],
-            q["place_position"], q["place_distance"], q["place_fov_tolerance"], q["filter"], q["sortby"], q["federated"]);
+            q["place_position"], q["place_distance"], q["place_fov_tolerance"], q["filter"], q["sortby"], q["federated"], q["hops"]);
         return RunAsync(search, links, current, db, options, request.HttpContext.RequestServices, ct);
     }
 
@@ -47,7 +48,7 @@ public static class SearchEndpoints
     {
         var body = await JsonBody.ReadObjectAsync(request, StatusCodes.Status400BadRequest,
             "POST /api/search needs a JSON body with Content-Type: application/json", "The search body must be a JSON object", ct);
-        var known = new HashSet<string>(StringComparer.Ordinal) { "limit", "bbox", "intersects", "datetime", "ids", "collections", "place_position", "place_distance", "place_fov_tolerance", "filter", "filter-lang", "sortby", "federated" };
+        var known = new HashSet<string>(StringComparer.Ordinal) { "limit", "bbox", "intersects", "datetime", "ids", "collections", "place_position", "place_distance", "place_fov_tolerance", "filter", "filter-lang", "sortby", "federated", "hops" };
         var unknown = body.EnumerateObject().Select(p => p.Name).Where(n => !known.Contains(n)).ToList();
         if (unknown.Count > 0)
         {
@@ -56,7 +57,7 @@ public static class SearchEndpoints
         var search = new SearchRequest(
             Scalar(body, "limit"), ListOrScalar(body, "bbox"), Geometry(body, "intersects"), Scalar(body, "datetime"),
             List(body, "ids"), List(body, "collections"), ListOrScalar(body, "place_position"), Scalar(body, "place_distance"),
-            Scalar(body, "place_fov_tolerance"), Scalar(body, "filter"), SortBy(body), Scalar(body, "federated"));
+            Scalar(body, "place_fov_tolerance"), Scalar(body, "filter"), SortBy(body), Scalar(body, "federated"), Scalar(body, "hops"));
         return await RunAsync(search, links, current, db, options, request.HttpContext.RequestServices, ct);
     }
 

@@ -1,5 +1,6 @@
 // The administrators' federation page: this instance's identity (GET /api/admin/federation), the peers
-// (GET/POST /api/admin/peers, POST …/{id}/confirm, …/{id}/block and …/{id}/reconcile, DELETE …/{id}) and the harvested legacy
+// (GET/POST /api/admin/peers with each peer's last reconcile, POST …/{id}/confirm, …/{id}/block and …/{id}/reconcile,
+// DELETE …/{id}) and the harvested legacy
 // GeoVisio sources (GET /api/admin/sources, POST …/{id}/harvest) and the licence filter of every origin
 // (GET /api/admin/origins, PUT /api/admin/peers/{id}/licenses).
 (() => {
@@ -50,7 +51,7 @@
       // Reconcile (federation-spec §7.1): compares range digests with the peer and repairs what differs.
       list.push(action("Reconcile", p.name, async () => {
         const r = await P.api("POST", `admin/peers/${p.id}/reconcile`);
-        if (r.error) throw new Error(r.error);
+        if (r.error) { await loadPeers(); throw new Error(r.error); }
         const unrepairable = r.unrepairable_ranges.length ? `, ${r.unrepairable_ranges.length} ranges not repairable now` : "";
         return `Reconciled with ${p.name}: ${r.ranges_compared} ranges compared, ${r.differing_ranges} differed, ` +
           `${r.entries_fetched} entries fetched, ${r.records_repaired} records repaired${unrepairable}.`;
@@ -70,6 +71,17 @@
     return el("span", { class: "actions" }, ...list);
   }
 
+  // The last reconcile (stored, so it survives restarts): when, and what it repaired or why it failed.
+  function reconcileCell(r) {
+    if (!r) return el("td", { class: "reconcile" }, "never");
+    const when = P.dateTime(r.finished_at);
+    if (r.error) return el("td", { class: "reconcile error" }, `${when}: failed: ${r.error}`);
+    const unrepairable = r.unrepairable_ranges.length ? `, ${r.unrepairable_ranges.length} ranges not repairable` : "";
+    return el("td", { class: "reconcile" },
+      `${when}: ok, ${r.records_repaired} records repaired (${r.differing_ranges} of ${r.ranges_compared} ranges differed, ` +
+      `${r.entries_fetched} entries fetched${unrepairable})`);
+  }
+
   function peerRow(p) {
     const lag = p.lag_entries > 0 ? `${p.lag_entries} entries, ${p.lag_seconds} s` : p.last_sync_at ? "up to date" : "not synced yet";
     return el("tr", { "data-id": p.id, "data-trust": p.trust },
@@ -81,6 +93,7 @@
       el("td", { class: "lag" }, lag),
       el("td", { class: p.last_error ? "error" : null }, p.last_error || ""),
       el("td", null, String(p.rejected_entries)),
+      reconcileCell(p.last_reconcile),
       el("td", null, actions(p)));
   }
 
