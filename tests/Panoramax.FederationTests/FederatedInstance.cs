@@ -113,8 +113,20 @@ public static class Network
 {
     public static async Task ConnectAsync(FederatedInstance a, FederatedInstance b)
     {
-        // a's admin adds b by URL (b now knows a as pending), then both admins confirm.
-        var added = await a.WithAdminAsync(admin => admin.AddAsync(b.GrpcUrl, CancellationToken.None));
+        // a's admin adds b by URL (b now knows a as pending), then both admins confirm. A freshly started host's first
+        // Hello can outlast the 10 s call timeout on a loaded 2-core machine (JIT of the whole gRPC path): try again then.
+        PeerStatus added;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                added = await a.WithAdminAsync(admin => admin.AddAsync(b.GrpcUrl, CancellationToken.None));
+                break;
+            }
+            catch (PeerUnreachableException e) when (attempt < 3 && e.InnerException is Grpc.Core.RpcException { StatusCode: Grpc.Core.StatusCode.DeadlineExceeded })
+            {
+            }
+        }
         Assert.Equal(b.Id, added.Id);
         Assert.Equal("pending", added.Trust);
         Assert.NotNull(await b.WithAdminAsync(admin => admin.ConfirmAsync(a.Id, CancellationToken.None)));
