@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Builds the local stand-ins for the images docker-compose.federation.yml and the Dockerfile pull from registries this
+# machine cannot reach (Docker Hub, mcr.microsoft.com, dl.min.io), from Debian/Ubuntu packages, npm and the host's
+# .NET. Only for offline runs (scripts/compose-smoke.sh); users of the compose file pull the official images.
+# Skips images that exist already (PANORAMAX_LOCAL_REBUILD=1 rebuilds them). Needs root (debootstrap), docker,
+# and the Debian, Ubuntu and npm mirrors.
+#
+# Images: panoramax-local/debian:bookworm, panoramax-local/ubuntu:noble (debootstrapped bases),
+#   panoramax-local/dotnet-sdk:10.0, panoramax-local/dotnet-aspnet:10.0 (SDK_IMAGE / RUNTIME_IMAGE of the Dockerfile),
+#   panoramax-local/postgis:15-3 (postgis/postgis), panoramax-local/s3 (minio/minio), panoramax-local/connect (alpine).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+HERE="$ROOT/docker/local"
+WORK="${PANORAMAX_LOCAL_WORK:-/tmp/panoramax-local-images}"
+
+have() { [ "${PANORAMAX_LOCAL_REBUILD:-0}" != 1 ] && docker image inspect "$1" >/dev/null 2>&1; }
+
+# A minimal root file system as an image, with the apt sources its official counterpart has.
+base_image() { # base_image IMAGE SUITE MIRROR SOURCES-LINE... (debootstrap script as $DEBOOTSTRAP_SCRIPT)
+  local image="$1" suite="$2" mirror="$3"; shift 3
+  have "$image" && return
+  local dir="$WORK/$suite"
+  echo "local images: debootstrap $suite into $dir"
+  rm -rf "$dir"; mkdir -p "$WORK"
+  debootstrap --variant=minbase --no-check-gpg --components=main,universe "$suite" "$dir" "$mirror" \
+    ${DEBOOTSTRAP_SCRIPT:+"$DEBOOTSTRAP_SCRIPT"} >"$WORK/$suite.log" 2>&1 \
+    || { tail -20 "$WORK/$suite.log" >&2; exit 1; }
+  printf '%s\n' "$@" > "$dir/etc/apt/sources.list"
+  rm -rf "$dir"/var/lib/apt/lists/* "$dir"/var/cache/apt/archives/*.deb
+  tar -C "$dir" -c . | docker import \
+    -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' -c 'CMD ["bash"]' - "$image" >/dev/null
+  rm -rf "$dir"
+  echo "local images: $image"
+}
+
+build() { # build IMAGE CONTEXT DOCKERFILE [docker build options]
+  local image="$1" context="$2" file="$3"; shift 3
+  have "$image" && return
+  echo "local images: building $image"
+  docker build -q --network host -t "$image" -f "$file" "$@" "$context" >/dev/null
+  echo "local images: $image"
+}
+
+base_image panoramax-local/debian:bookworm bookworm http://deb.debian.org/debian \
+  "deb http://deb.debian.org/debian bookworm main" \
+  "deb http://deb.debian.org/debian bookworm-updates main" \
+  "deb http://deb.debian.org/debian-security bookworm-security main"
+# This debootstrap may predate noble: Ubuntu suites all use the "gutsy" script.
+DEBOOTSTRAP_SCRIPT=/usr/share/debootstrap/scripts/gutsy base_image panoramax-local/ubuntu:noble noble \
+  http://archive.ubuntu.com/ubuntu \
+  "deb http://archive.ubuntu.com/ubuntu noble main restricted universe multiverse" \
+  "deb http://archive.ubuntu.com/ubuntu noble-updates main restricted universe multiverse" \
+  "deb http://security.ubuntu.com/ubuntu noble-security main restricted universe multiverse"
+
+dotnet_root="$(dirname "$(readlink -f "$(command -v dotnet)")")"
+build panoramax-local/dotnet-aspnet:10.0 "$dotnet_root" "$HERE/dotnet.Dockerfile" --target aspnet
+build panoramax-local/dotnet-sdk:10.0 "$dotnet_root" "$HERE/dotnet.Dockerfile" --target sdk
+build panoramax-local/postgis:15-3 "$HERE" "$HERE/postgis.Dockerfile"
+build panoramax-local/s3 "$ROOT" "$HERE/s3.Dockerfile"
+build panoramax-local/connect "$HERE" "$HERE/connect.Dockerfile"
