@@ -27,8 +27,13 @@ base_image() { # base_image IMAGE SUITE MIRROR SOURCES-LINE... (debootstrap scri
     || { tail -20 "$WORK/$suite.log" >&2; exit 1; }
   printf '%s\n' "$@" > "$dir/etc/apt/sources.list"
   rm -rf "$dir"/var/lib/apt/lists/* "$dir"/var/cache/apt/archives/*.deb
+  # The host's own CA certificates (e.g. of a TLS-intercepting proxy in front of NuGet and npm) are trusted by the
+  # stand-ins too: the ca-certificates package the images install picks them up; Node reads the bundle it builds.
+  mkdir -p "$dir/usr/local/share/ca-certificates"
+  cp /usr/local/share/ca-certificates/*.crt "$dir/usr/local/share/ca-certificates/" 2>/dev/null || true
   tar -C "$dir" -c . | docker import \
-    -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' -c 'CMD ["bash"]' - "$image" >/dev/null
+    -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    -c 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' -c 'CMD ["bash"]' - "$image" >/dev/null
   rm -rf "$dir"
   echo "local images: $image"
 }
