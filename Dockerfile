@@ -24,5 +24,7 @@ ENV ASPNETCORE_URLS=http://0.0.0.0:5000 \
     Panoramax__Blurring__ModelDirectory=/models
 VOLUME ["/var/lib/panoramax"]
 EXPOSE 5000 5001
-HEALTHCHECK --interval=10s --timeout=3s --start-period=60s CMD curl -fs http://127.0.0.1:5000/api/health || exit 1
+# A first start applies the database migrations: on a busy machine that takes minutes (failures before the first
+# success do not count during the start period).
+HEALTHCHECK --interval=10s --timeout=10s --start-period=5m CMD curl -fs http://127.0.0.1:5000/api/health || exit 1
 ENTRYPOINT ["dotnet", "panoramax.dll"]

@@ -2,7 +2,7 @@
 # Builds the local stand-ins for the images docker-compose.federation.yml and the Dockerfile pull from registries this
 # machine cannot reach (Docker Hub, mcr.microsoft.com, dl.min.io), from Debian/Ubuntu packages, npm and the host's
 # .NET. Only for offline runs (scripts/compose-smoke.sh); users of the compose file pull the official images.
-# Skips images that exist already (PANORAMAX_LOCAL_REBUILD=1 rebuilds them). Needs root (debootstrap), docker,
+# Skips the bases and .NET images when they exist already (PANORAMAX_LOCAL_REBUILD=1 rebuilds them). Needs root (debootstrap), docker,
 # and the Debian, Ubuntu and npm mirrors.
 #
 # Images: panoramax-local/debian:bookworm, panoramax-local/ubuntu:noble (debootstrapped bases),
@@ -40,7 +40,9 @@ base_image() { # base_image IMAGE SUITE MIRROR SOURCES-LINE... (debootstrap scri
 
 build() { # build IMAGE CONTEXT DOCKERFILE [docker build options]
   local image="$1" context="$2" file="$3"; shift 3
-  have "$image" && return
+  # The .NET images depend on the host only (and send 600 MB of context): built once. The others are rebuilt from
+  # the layer cache each time, so changes to their files here or in tests/tools are picked up.
+  case "$image" in *dotnet*) have "$image" && return;; esac
   echo "local images: building $image"
   docker build -q --network host -t "$image" -f "$file" "$@" "$context" >/dev/null
   echo "local images: $image"
@@ -61,5 +63,9 @@ dotnet_root="$(dirname "$(readlink -f "$(command -v dotnet)")")"
 build panoramax-local/dotnet-aspnet:10.0 "$dotnet_root" "$HERE/dotnet.Dockerfile" --target aspnet
 build panoramax-local/dotnet-sdk:10.0 "$dotnet_root" "$HERE/dotnet.Dockerfile" --target sdk
 build panoramax-local/postgis:15-3 "$HERE" "$HERE/postgis.Dockerfile"
-build panoramax-local/s3 "$ROOT" "$HERE/s3.Dockerfile"
+# s3rver and its wrapper come from tests/tools (which the repository's .dockerignore leaves out): a context of its own.
+s3_context="$WORK/s3-context"
+rm -rf "$s3_context"; mkdir -p "$s3_context"
+cp "$ROOT"/tests/tools/{package.json,package-lock.json,s3rver-for-tests.js} "$HERE/s3-entrypoint.sh" "$s3_context/"
+build panoramax-local/s3 "$s3_context" "$HERE/s3.Dockerfile"
 build panoramax-local/connect "$HERE" "$HERE/connect.Dockerfile"

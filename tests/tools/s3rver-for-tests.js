@@ -97,6 +97,9 @@ const server = new S3rver({
   port: Number(process.env.S3RVER_PORT || 0),
   directory,
   silent: !process.env.S3RVER_VERBOSE,
+  // Clients address buckets path-style; with this on, s3rver takes any non-IP host name (a compose service name
+  // such as "minio-alpha") for a virtual-host bucket.
+  vhostBuckets: false,
 });
 server.middleware.unshift(async (ctx, next) => {
   if (ctx.method === 'HEAD') {
