@@ -16,14 +16,15 @@ WORK="${PANORAMAX_LOCAL_WORK:-/tmp/panoramax-local-images}"
 have() { [ "${PANORAMAX_LOCAL_REBUILD:-0}" != 1 ] && docker image inspect "$1" >/dev/null 2>&1; }
 
 # A minimal root file system as an image, with the apt sources its official counterpart has.
-base_image() { # base_image IMAGE SUITE MIRROR SOURCES-LINE... (debootstrap script as $DEBOOTSTRAP_SCRIPT)
-  local image="$1" suite="$2" mirror="$3"; shift 3
+base_image() { # base_image IMAGE SUITE COMPONENTS MIRROR SOURCES-LINE... (options in $DEBOOTSTRAP_OPTS)
+  local image="$1" suite="$2" components="$3" mirror="$4"; shift 4
   have "$image" && return
   local dir="$WORK/$suite"
   echo "local images: debootstrap $suite into $dir"
   rm -rf "$dir"; mkdir -p "$WORK"
-  debootstrap --variant=minbase --no-check-gpg --components=main,universe "$suite" "$dir" "$mirror" \
-    ${DEBOOTSTRAP_SCRIPT:+"$DEBOOTSTRAP_SCRIPT"} >"$WORK/$suite.log" 2>&1 \
+  # shellcheck disable=SC2086 # DEBOOTSTRAP_OPTS holds several words
+  debootstrap --variant=minbase ${DEBOOTSTRAP_OPTS:-} --components="$components" "$suite" "$dir" "$mirror" \
+    ${DEBOOTSTRAP_SCRIPT:-} >"$WORK/$suite.log" 2>&1 \
     || { tail -20 "$WORK/$suite.log" >&2; exit 1; }
   printf '%s\n' "$@" > "$dir/etc/apt/sources.list"
   rm -rf "$dir"/var/lib/apt/lists/* "$dir"/var/cache/apt/archives/*.deb
@@ -48,12 +49,15 @@ build() { # build IMAGE CONTEXT DOCKERFILE [docker build options]
   echo "local images: $image"
 }
 
-base_image panoramax-local/debian:bookworm bookworm http://deb.debian.org/debian \
+base_image panoramax-local/debian:bookworm bookworm main http://deb.debian.org/debian \
   "deb http://deb.debian.org/debian bookworm main" \
   "deb http://deb.debian.org/debian bookworm-updates main" \
   "deb http://deb.debian.org/debian-security bookworm-security main"
-# This debootstrap may predate noble: Ubuntu suites all use the "gutsy" script.
-DEBOOTSTRAP_SCRIPT=/usr/share/debootstrap/scripts/gutsy base_image panoramax-local/ubuntu:noble noble \
+# This debootstrap may predate noble: Ubuntu suites all use the "gutsy" script. Debian 12 has no Ubuntu keyring: the
+# release files are then not verified (a local test image only).
+ubuntu_keyring=/usr/share/keyrings/ubuntu-archive-keyring.gpg
+if [ -f "$ubuntu_keyring" ]; then ubuntu_check="--keyring=$ubuntu_keyring"; else ubuntu_check=--no-check-gpg; fi
+DEBOOTSTRAP_OPTS="$ubuntu_check" DEBOOTSTRAP_SCRIPT=/usr/share/debootstrap/scripts/gutsy base_image panoramax-local/ubuntu:noble noble main,universe \
   http://archive.ubuntu.com/ubuntu \
   "deb http://archive.ubuntu.com/ubuntu noble main restricted universe multiverse" \
   "deb http://archive.ubuntu.com/ubuntu noble-updates main restricted universe multiverse" \
