@@ -1,14 +1,19 @@
 # The Panoramax server as a container image (used by docker-compose.federation.yml).
 # Build: docker build -t panoramax-cs .
 # The image expects an external PostgreSQL+PostGIS (ConnectionStrings__Panoramax) and, in the compose file, MinIO.
-FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+# The base images are build arguments only so that an offline machine can build from local stand-ins
+# (scripts/compose-smoke.sh); users keep the official defaults.
+ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0
+ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/aspnet:10.0
+
+FROM ${SDK_IMAGE} AS build
 # npm installs the pinned official web viewer during the build (see src/Panoramax.Server/Panoramax.Server.csproj).
 RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
 RUN dotnet publish src/Panoramax.Server -c Release -o /app -nologo
 
-FROM mcr.microsoft.com/dotnet/aspnet:10.0
+FROM ${RUNTIME_IMAGE}
 # exiv2 writes uploaders' override_Exif/override_Xmp tags; curl serves the health check.
 RUN apt-get update && apt-get install -y --no-install-recommends exiv2 curl && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
@@ -19,5 +24,7 @@ ENV ASPNETCORE_URLS=http://0.0.0.0:5000 \
     Panoramax__Blurring__ModelDirectory=/models
 VOLUME ["/var/lib/panoramax"]
 EXPOSE 5000 5001
-HEALTHCHECK --interval=10s --timeout=3s --start-period=60s CMD curl -fs http://127.0.0.1:5000/api/health || exit 1
+# A first start applies the database migrations: on a busy machine that takes minutes (failures before the first
+# success do not count during the start period).
+HEALTHCHECK --interval=10s --timeout=10s --start-period=5m CMD curl -fs http://127.0.0.1:5000/api/health || exit 1
 ENTRYPOINT ["dotnet", "panoramax.dll"]

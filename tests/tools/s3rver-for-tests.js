@@ -24,6 +24,7 @@ const { Transform } = require('stream');
 const fs = require('fs-extra');
 const S3rver = require('s3rver');
 const FilesystemStore = require('s3rver/lib/stores/filesystem');
+const AWSAccount = require('s3rver/lib/models/account');
 
 const directory = process.argv[2];
 if (!directory) {
@@ -86,7 +87,20 @@ FilesystemStore.prototype.deleteObject = function (bucket, key) {
   return run;
 };
 
-const server = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: !process.env.S3RVER_VERBOSE });
+// docker/local/s3.Dockerfile runs this file as a MinIO stand-in: it listens where S3RVER_ADDRESS/S3RVER_PORT say and
+// accepts the MinIO root user's access key (s3rver does not check SigV4 signatures, only that the key exists).
+if (process.env.S3RVER_ACCESS_KEY) {
+  AWSAccount.DUMMY_ACCOUNT.createKeyPair(process.env.S3RVER_ACCESS_KEY, process.env.S3RVER_SECRET_KEY || '');
+}
+const server = new S3rver({
+  address: process.env.S3RVER_ADDRESS || '127.0.0.1',
+  port: Number(process.env.S3RVER_PORT || 0),
+  directory,
+  silent: !process.env.S3RVER_VERBOSE,
+  // Clients address buckets path-style; with this on, s3rver takes any non-IP host name (a compose service name
+  // such as "minio-alpha") for a virtual-host bucket.
+  vhostBuckets: false,
+});
 server.middleware.unshift(async (ctx, next) => {
   if (ctx.method === 'HEAD') {
     delete ctx.request.headers.range;
