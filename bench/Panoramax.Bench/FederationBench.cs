@@ -104,6 +104,8 @@ internal static class FederationBench
                 Console.WriteLine(Inv($"propagation of {changes} single changes (commit on A → new version on B, with poke): p50 {delays[delays.Count / 2]:F0} ms, p95 {delays[(int)Math.Ceiling(delays.Count * 0.95) - 1]:F0} ms (goal p95 <= 2000 ms)"));
             }
             await b.StopAsync();
+            // Stopped before disposal, so the scheduler does not fire a sync job into a disposed container.
+            await appA.StopAsync();
             return 0;
         }
         finally
