@@ -665,13 +665,85 @@ namespace Panoramax.Persistence.Migrations
                     b.ToTable("peer_cursors", (string)null);
                 });
 
+            modelBuilder.Entity("Panoramax.Domain.Federation.ReconcileRun", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<int>("DeferredRanges")
+                        .HasColumnType("integer")
+                        .HasColumnName("deferred_ranges");
+
+                    b.Property<string>("Details")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("details");
+
+                    b.Property<int>("DifferingRanges")
+                        .HasColumnType("integer")
+                        .HasColumnName("differing_ranges");
+
+                    b.Property<int>("DigestCalls")
+                        .HasColumnType("integer")
+                        .HasColumnName("digest_calls");
+
+                    b.Property<long>("EntriesFetched")
+                        .HasColumnType("bigint")
+                        .HasColumnName("entries_fetched");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("error");
+
+                    b.Property<DateTimeOffset>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<int>("OriginsCompared")
+                        .HasColumnType("integer")
+                        .HasColumnName("origins_compared");
+
+                    b.Property<Guid>("PeerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("peer_id");
+
+                    b.Property<int>("RangesCompared")
+                        .HasColumnType("integer")
+                        .HasColumnName("ranges_compared");
+
+                    b.Property<int>("RecordsRepaired")
+                        .HasColumnType("integer")
+                        .HasColumnName("records_repaired");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<int>("UnrepairableRanges")
+                        .HasColumnType("integer")
+                        .HasColumnName("unrepairable_ranges");
+
+                    b.HasKey("Id")
+                        .HasName("pk_federation_reconcile_reports");
+
+                    b.HasIndex("PeerId", "FinishedAt")
+                        .HasDatabaseName("ix_federation_reconcile_reports_peer_id_finished_at");
+
+                    b.ToTable("federation_reconcile_reports", (string)null);
+                });
+
             modelBuilder.Entity("Panoramax.Domain.Instances.Instance", b =>
                 {
                     b.Property<Guid>("Id")
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
-                    b.PrimitiveCollection<List<string>>("AcceptedLicenses")
+                    b.Property<List<string>>("AcceptedLicenses")
                         .HasColumnType("text[]")
                         .HasColumnName("accepted_licenses");
 
@@ -1785,6 +1857,16 @@ namespace Panoramax.Persistence.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_peer_cursors_instances_peer_id");
+                });
+
+            modelBuilder.Entity("Panoramax.Domain.Federation.ReconcileRun", b =>
+                {
+                    b.HasOne("Panoramax.Domain.Instances.Instance", null)
+                        .WithMany()
+                        .HasForeignKey("PeerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_federation_reconcile_reports_instances_peer_id");
                 });
 
             modelBuilder.Entity("Panoramax.Domain.Instances.LegacySource", b =>
