@@ -70,8 +70,18 @@ public static class ItemQuery
         NpgsqlDataSource db, Viewer viewer, ItemFilter filter, ItemOrder order, int? limit,
         (double X, double Y)? orderPoint, CancellationToken ct)
     {
-        await using var cmd = db.CreateCommand();
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var cmd = conn.CreateCommand();
         cmd.CommandText = Compose(cmd.Parameters, viewer, filter, order, limit, orderPoint);
+        // The two hot shapes (search by place, a sequence's items by rank) are prepared once per pooled connection:
+        // planning them cost PostgreSQL as much as running them. Their only sensible plans are index walks that stop at
+        // the limit, so a generic plan is safe. Date ranges, polygons and CQL2 filters (free-form text) can make another
+        // index the better start depending on their values: those keep a plan made for each call.
+        if (order is ItemOrder.Distance or ItemOrder.Rank
+            && filter is { ExtraPredicate: null, CapturedFrom: null, CapturedTo: null, IntersectsGeoJson: null })
+        {
+            await cmd.PrepareAsync(ct);
+        }
         await using var r = await cmd.ExecuteReaderAsync(ct);
         return await ReadRowsAsync(r, limit, ct);
     }
