@@ -9,9 +9,13 @@ public sealed class FeedReader(NpgsqlDataSource db)
 {
     public async Task<List<ChangeEntry>> ReadAsync(Guid origin, long sinceSeq, int limit, CancellationToken ct)
     {
+        // Sealed entries are a prefix of each origin's seqs (the sealer goes in seq order and refuses holes), so the read
+        // walks the primary key and stops at the first unsealed entry. A "sealed_at IS NOT NULL" condition instead let
+        // the planner, with statistics taken before a big backlog was sealed, scan and sort the whole log for every chunk.
         await using var cmd = db.CreateCommand("""
-            SELECT seq, entity_kind, entity_id, op, entity_version, created_at, payload, payload_hash, prev_hash, signature
-            FROM change_log WHERE origin_instance_id = @o AND seq > @since AND sealed_at IS NOT NULL
+            SELECT seq, entity_kind, entity_id, op, entity_version, created_at, payload, payload_hash, prev_hash, signature,
+                   sealed_at IS NOT NULL
+            FROM change_log WHERE origin_instance_id = @o AND seq > @since
             ORDER BY seq LIMIT @n
             """);
         cmd.Parameters.AddWithValue("o", origin);
@@ -24,9 +28,10 @@ public sealed class FeedReader(NpgsqlDataSource db)
         while (await r.ReadAsync(ct))
         {
             var seq = r.GetInt64(0);
-            if (seq != expected)
+            if (seq != expected || !r.GetBoolean(10))
             {
                 // Never serve across a hole (it can only come from retention or a bug): the receiver would refuse it anyway.
+                // Nor an unsealed entry: it has no hash or signature yet.
                 break;
             }
             expected++;

@@ -31,6 +31,10 @@ public sealed class FederationGrpcService(
     /// <summary>Ranges per GetDigests call (spec §7.1).</summary>
     public const int MaxDigestRanges = 64;
     private const int ReadChunk = 500;
+    /// <summary>The most entries one GetChanges or GetSnapshot call serves, whatever the caller asks.</summary>
+    public const int MaxEntriesCap = 100_000;
+    private static readonly WriteOptions BufferedWrite = new(WriteFlags.BufferHint);
+    private static readonly WriteOptions FlushedWrite = new();
 
     public static InstanceInfo SelfInfo(Instance self, InstanceKeyStore key, IFederationHost host)
     {
@@ -98,34 +102,64 @@ public sealed class FederationGrpcService(
         {
             throw ResyncRequired();
         }
-        var max = request.Follow ? long.MaxValue : request.MaxEntries == 0 ? DefaultMaxEntries : Math.Min(request.MaxEntries, 100_000);
+        var max = request.Follow ? long.MaxValue : request.MaxEntries == 0 ? DefaultMaxEntries : Math.Min(request.MaxEntries, MaxEntriesCap);
         var since = request.SinceSeq;
         long sent = 0;
-        while (!ct.IsCancellationRequested && sent < max)
+        // Take the signal before reading so an entry sealed in between is never missed.
+        var signalled = signal.NextAsync();
+        var reading = feed.ReadAsync(origin, since, (int)Math.Min(ReadChunk, max), ct);
+        try
         {
-            // Take the signal before reading so an entry sealed in between is never missed.
-            var next = signal.NextAsync();
-            var chunk = await feed.ReadAsync(origin, since, (int)Math.Min(ReadChunk, max - sent), ct);
-            foreach (var e in chunk)
+            while (!ct.IsCancellationRequested && sent < max)
             {
-                if (FeedReader.IsPruned(e))
+                var chunk = await reading;
+                if (chunk.Count > 0)
                 {
-                    // A sweep went past this stream's position while it was open: the rest is a snapshot's business.
-                    throw ResyncRequired();
+                    sent += chunk.Count;
+                    since = chunk[^1].Seq;
+                    if (sent >= max)
+                    {
+                        await SendAsync(responseStream, chunk, pruned: false, ct);
+                        break;
+                    }
+                    // The next chunk is read while this one is sent.
+                    signalled = signal.NextAsync();
+                    reading = feed.ReadAsync(origin, since, (int)Math.Min(ReadChunk, max - sent), ct);
+                    await SendAsync(responseStream, chunk, pruned: false, ct);
+                    continue;
                 }
-                await responseStream.WriteAsync(e, ct);
+                if (!request.Follow)
+                {
+                    break;
+                }
+                await signalled.WaitAsync(TimeSpan.FromSeconds(5), clock, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                signalled = signal.NextAsync();
+                reading = feed.ReadAsync(origin, since, (int)Math.Min(ReadChunk, max - sent), ct);
             }
-            sent += chunk.Count;
-            if (chunk.Count > 0)
-            {
-                since = chunk[^1].Seq;
-                continue;
-            }
-            if (!request.Follow)
-            {
-                break;
-            }
-            await next.WaitAsync(TimeSpan.FromSeconds(5), clock, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+        finally
+        {
+            // A read started ahead is never left unobserved (the stream may end on a pruned entry or a cancelled call).
+            await ((Task)reading).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    /// <summary>
+    /// Sends one chunk, flushing once at its end instead of after every entry. With <paramref name="pruned"/> false a
+    /// pruned upsert ends the stream with RESYNC_REQUIRED: a sweep went past this stream's position while it was open,
+    /// and the rest is a snapshot's business.
+    /// </summary>
+    private static async Task SendAsync(IServerStreamWriter<ChangeEntry> stream, List<ChangeEntry> chunk, bool pruned, CancellationToken ct)
+    {
+        var end = pruned ? chunk.Count : chunk.FindIndex(FeedReader.IsPruned) is var first and >= 0 ? first : chunk.Count;
+        for (var i = 0; i < end; i++)
+        {
+            stream.WriteOptions = i == end - 1 ? FlushedWrite : BufferedWrite;
+            await stream.WriteAsync(chunk[i], ct);
+        }
+        if (end < chunk.Count)
+        {
+            throw ResyncRequired();
         }
     }
 
@@ -139,22 +173,31 @@ public sealed class FederationGrpcService(
         }
         await OriginStateAsync(origin, ct);
         // Every sealed entry in seq order, pruned ones as the headers they are (spec §7): the receiver verifies the chain.
-        var max = request.MaxEntries == 0 ? DefaultMaxEntries : Math.Min(request.MaxEntries, 100_000);
+        var max = request.MaxEntries == 0 ? DefaultMaxEntries : Math.Min(request.MaxEntries, MaxEntriesCap);
         var after = request.AfterSeq;
         long sent = 0;
-        while (!ct.IsCancellationRequested && sent < max)
+        var reading = feed.ReadAsync(origin, after, (int)Math.Min(ReadChunk, max), ct);
+        try
         {
-            var chunk = await feed.ReadAsync(origin, after, (int)Math.Min(ReadChunk, max - sent), ct);
-            if (chunk.Count == 0)
+            while (!ct.IsCancellationRequested && sent < max)
             {
-                break;
+                var chunk = await reading;
+                if (chunk.Count == 0)
+                {
+                    break;
+                }
+                sent += chunk.Count;
+                after = chunk[^1].Seq;
+                if (sent < max)
+                {
+                    reading = feed.ReadAsync(origin, after, (int)Math.Min(ReadChunk, max - sent), ct);
+                }
+                await SendAsync(responseStream, chunk, pruned: true, ct);
             }
-            foreach (var e in chunk)
-            {
-                await responseStream.WriteAsync(e, ct);
-            }
-            sent += chunk.Count;
-            after = chunk[^1].Seq;
+        }
+        finally
+        {
+            await ((Task)reading).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 

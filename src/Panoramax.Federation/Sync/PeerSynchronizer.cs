@@ -139,6 +139,12 @@ public sealed class PeerSynchronizer(
     }
 
     /// <summary>
+    /// Entries asked per stream: as many as this implementation serves (a peer may stop sooner; the caller then asks
+    /// again). Each new stream drains the read/apply overlap once, so a long backlog wants few of them.
+    /// </summary>
+    private const int PageSize = FederationGrpcService.MaxEntriesCap;
+
+    /// <summary>
     /// One stream of one origin from where we stand: GetChanges, or with <paramref name="snapshot"/> one GetSnapshot page
     /// (pruned entries accepted as headers). Verified entries are applied in batches, each committed with the cursor, so
     /// an interrupted copy resumes from the last batch. ResyncRequired: the peer answered RESYNC_REQUIRED.
@@ -161,9 +167,9 @@ public sealed class PeerSynchronizer(
             }
             var verifier = new ChainVerifier(origin.Id, origin.PublicKey!, since, lastHash, allowPruned: snapshot);
             using var call = snapshot
-                ? client.GetSnapshot(new GetSnapshotRequest { OriginId = origin.Id.ToString(), AfterSeq = since, MaxEntries = 0 },
+                ? client.GetSnapshot(new GetSnapshotRequest { OriginId = origin.Id.ToString(), AfterSeq = since, MaxEntries = PageSize },
                     clients.Headers(self, peerId), clients.Deadline().AddMinutes(10), t)
-                : client.GetChanges(new GetChangesRequest { OriginId = origin.Id.ToString(), SinceSeq = since, MaxEntries = 0 },
+                : client.GetChanges(new GetChangesRequest { OriginId = origin.Id.ToString(), SinceSeq = since, MaxEntries = PageSize },
                     clients.Headers(self, peerId), clients.Deadline().AddMinutes(10), t);
             // Reading, verifying and parsing the next batch overlaps with applying this one (the two halves of a copy's
             // time). One batch waits at most: memory stays bounded by two batches plus the unverified run.

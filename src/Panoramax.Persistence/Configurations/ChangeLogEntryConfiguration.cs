@@ -24,7 +24,7 @@ internal sealed class ChangeLogEntryConfiguration : IEntityTypeConfiguration<Cha
         // migration: EF keeps one index per column list, and (origin_instance_id, seq) is the unsealed index's.
         b.HasOne<Instance>().WithMany().HasForeignKey(x => x.OriginInstanceId).OnDelete(DeleteBehavior.Restrict);
         b.HasIndex(x => new { x.EntityKind, x.EntityId, x.Seq });
-        // Retention sweeps delete old entries by age.
-        b.HasIndex(x => x.CreatedAt);
+        // No index on created_at: nothing looks entries up by age (retention walks seq windows), and every appended or
+        // sealed entry paid for its maintenance.
     }
 }
