@@ -614,9 +614,6 @@ namespace Panoramax.Persistence.Migrations
                     b.HasKey("OriginInstanceId", "Seq")
                         .HasName("pk_change_log");
 
-                    b.HasIndex("CreatedAt")
-                        .HasDatabaseName("ix_change_log_created_at");
-
                     b.HasIndex("OriginInstanceId", "Seq")
                         .HasDatabaseName("ix_change_log_unsealed")
                         .HasFilter("sealed_at IS NULL");
@@ -740,7 +737,7 @@ namespace Panoramax.Persistence.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
-                    b.Property<List<string>>("AcceptedLicenses")
+                    b.PrimitiveCollection<List<string>>("AcceptedLicenses")
                         .HasColumnType("text[]")
                         .HasColumnName("accepted_licenses");
 
