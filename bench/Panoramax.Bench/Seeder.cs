@@ -48,11 +48,22 @@ internal static class Seeder
                 coords[i] = new Coordinate(lon, lat);
                 headings[i] = Math.Round(heading, 1);
             }
-            plan.Add(new SequencePlan(Guid.NewGuid(), rng.Next(3) == 0, Cameras[rng.Next(Cameras.Length)],
+            plan.Add(new SequencePlan(NewId(), rng.Next(3) == 0, Cameras[rng.Next(Cameras.Length)],
                 Now.AddDays(-rng.Next(3000)).AddSeconds(rng.Next(86_400)), coords, headings));
         }
         return plan;
     }
+
+    private static long _idClock;
+
+    /// <summary>
+    /// Record ids as an instance of ours makes them: UUIDv7, time-ordered, so records created one after the other have
+    /// increasing ids (here one millisecond apart, in the order the plan is written). PANORAMAX_BENCH_IDS=random gives
+    /// random v4 ids instead (what the runs recorded before 2026-12-07 05:30 used: every index insert lands on a random page).
+    /// </summary>
+    public static Guid NewId() => Environment.GetEnvironmentVariable("PANORAMAX_BENCH_IDS") == "random"
+        ? Guid.NewGuid()
+        : Guid.CreateVersion7(Now.AddYears(-5).AddMilliseconds(Interlocked.Increment(ref _idClock)));
 
     public static async Task<Seeded> SeedAsync(NpgsqlDataSource db, IReadOnlyList<SequencePlan> plan)
     {
@@ -133,7 +144,7 @@ internal static class Seeder
             {
                 Random.Shared.NextBytes(hash);
                 await pics.StartRowAsync();
-                await pics.WriteAsync(Guid.NewGuid(), NpgsqlDbType.Uuid);
+                await pics.WriteAsync(NewId(), NpgsqlDbType.Uuid);
                 await pics.WriteAsync(instanceId, NpgsqlDbType.Uuid);
                 await pics.WriteAsync(accountId, NpgsqlDbType.Uuid);
                 await pics.WriteAsync(s.Id, NpgsqlDbType.Uuid);

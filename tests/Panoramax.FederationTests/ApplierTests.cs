@@ -313,6 +313,43 @@ public sealed class ApplierTests(ApplierDatabase db) : IClassFixture<ApplierData
     }
 
     [Fact]
+    public async Task Batches_on_one_lent_connection_and_runs_of_one_transaction_write_each_record_once()
+    {
+        var o = await NewOriginAsync();
+        var seq = Guid.CreateVersion7();
+        var pics = Enumerable.Range(0, 6).Select(_ => Guid.CreateVersion7()).ToArray();
+        ChangeLogEntry Pic(int i) => o.Upsert(EntityKind.Picture, pics[i], 1, Picture(pics[i], seq, o.Account, i + 1, 2.0 + i * 0.001));
+        var ct = CancellationToken.None;
+        await using var conn = await db.DataSource.OpenConnectionAsync(ct);
+
+        // A stream's batch on the connection the synchronizer lends (the staging tables stay on it, empty).
+        await db.Applier.ApplyAsync(o.Id, o.Id, ChangeApplier.Prepare([o.Upsert(EntityKind.Sequence, seq, 1, Sequence(seq, o.Account, "walk")), Pic(0), Pic(1)]), 3, ct, conn);
+        // A batch whose transaction fails leaves nothing behind, neither rows nor staged rows.
+        var lost = Pic(2);
+        await using (var failed = await db.Applier.BeginAsync(o.Id, ct, conn))
+        {
+            await failed.ApplyAsync([lost], ct);
+        }
+        Assert.Equal(2L, (await RowAsync("SELECT count(*) FROM pictures WHERE sequence_id = @s", ("s", seq)))![0]);
+        // Two runs in one transaction (as the legacy harvester applies a collection page by page), then the commit.
+        await using (var session = await db.Applier.BeginAsync(o.Id, ct, conn))
+        {
+            await session.ApplyAsync([lost, Pic(3)], ct);
+            await session.ApplyAsync([Pic(4), Pic(5)], ct);
+            await session.CommitAsync(null, 0, ct);
+        }
+
+        Assert.Equal(System.Data.ConnectionState.Open, conn.State);
+        Assert.Equal(pics.Order().Select(p => (object?)p), (await RowsAsync("SELECT id FROM pictures WHERE sequence_id = @s ORDER BY id", ("s", seq))).Select(r => r[0]));
+        Assert.Equal(Enumerable.Range(1, 7).Select(i => (object?)(long)i),
+            (await RowsAsync("SELECT seq FROM change_log WHERE origin_instance_id = @o ORDER BY seq", ("o", o.Id))).Select(r => r[0]));
+        Assert.Equal(7L, (await RowAsync("SELECT last_seq FROM instances WHERE id = @o", ("o", o.Id)))![0]);
+        Assert.Equal(6, (await RowAsync("SELECT picture_count FROM sequences WHERE id = @id", ("id", seq)))![0]);
+        await using var staged = new NpgsqlCommand("SELECT (SELECT count(*) FROM apply_pictures) + (SELECT count(*) FROM apply_entries)", conn);
+        Assert.Equal(0L, await staged.ExecuteScalarAsync(ct));
+    }
+
+    [Fact]
     public async Task Set_based_sequence_aggregates_equal_the_per_sequence_ones()
     {
         var o = await NewOriginAsync();

@@ -72,7 +72,11 @@ public sealed class FeedReader(NpgsqlDataSource db)
             SELECT i.id, i.name, i.public_key, i.base_url,
                    (SELECT max(seq) + 1 FROM change_log c
                     WHERE c.origin_instance_id = i.id AND c.op = 'upsert' AND c.payload IS NULL AND c.sealed_at IS NOT NULL),
-                   (SELECT max(seq) FROM change_log c WHERE c.origin_instance_id = i.id AND c.sealed_at IS NOT NULL)
+                   -- The sealed entries are a prefix (see ReadAsync): the last one is just before the first unsealed one
+                   -- (partial index), else the last entry. Filtering max(seq) on sealed_at walked back over a whole backlog.
+                   NULLIF(coalesce(
+                       (SELECT min(seq) FROM change_log c WHERE c.origin_instance_id = i.id AND c.sealed_at IS NULL) - 1,
+                       (SELECT max(seq) FROM change_log c WHERE c.origin_instance_id = i.id)), 0)
             FROM instances i
             WHERE i.public_key IS NOT NULL AND i.trust <> 'blocked'
             """);

@@ -42,10 +42,14 @@ public sealed class ChangeApplier(NpgsqlDataSource db, TimeProvider clock, ILogg
     public Task<ApplyResult> ApplyAsync(Guid peer, Guid origin, IReadOnlyList<ChangeLogEntry> entries, long peerMaxSeq, CancellationToken ct) =>
         ApplyAsync(peer, origin, Prepare(entries), peerMaxSeq, ct);
 
-    /// <summary>Applies one batch of a peer's stream in its own transaction, with the peer's cursor.</summary>
-    public async Task<ApplyResult> ApplyAsync(Guid peer, Guid origin, PreparedEntries entries, long peerMaxSeq, CancellationToken ct)
+    /// <summary>
+    /// Applies one batch of a peer's stream in its own transaction, with the peer's cursor; on <paramref name="connection"/>
+    /// when given (a stream's batches share one connection, and with it the staging tables), else on a pooled one.
+    /// </summary>
+    public async Task<ApplyResult> ApplyAsync(Guid peer, Guid origin, PreparedEntries entries, long peerMaxSeq, CancellationToken ct,
+        NpgsqlConnection? connection = null)
     {
-        await using var session = await BeginAsync(origin, ct);
+        await using var session = await BeginAsync(origin, ct, connection);
         var result = await session.ApplyAsync(entries, ct);
         await session.CommitAsync(peer, peerMaxSeq, ct);
         return result;
@@ -56,10 +60,10 @@ public sealed class ChangeApplier(NpgsqlDataSource db, TimeProvider clock, ILogg
     /// several batches may be applied before <see cref="ApplySession.CommitAsync"/>: the legacy harvester applies a whole
     /// collection, page by page, all or nothing.
     /// </summary>
-    public async Task<ApplySession> BeginAsync(Guid origin, CancellationToken ct)
+    public async Task<ApplySession> BeginAsync(Guid origin, CancellationToken ct, NpgsqlConnection? connection = null)
     {
         _bypassTriggers ??= await CanBypassTriggersAsync(ct);
-        var conn = await db.OpenConnectionAsync(ct);
+        var conn = connection ?? await db.OpenConnectionAsync(ct);
         NpgsqlTransaction? tx = null;
         try
         {
@@ -68,7 +72,11 @@ public sealed class ChangeApplier(NpgsqlDataSource db, TimeProvider clock, ILogg
             await using var cmd = new NpgsqlCommand("SELECT last_seq FROM instances WHERE id = @o AND NOT is_self FOR UPDATE", conn, tx);
             cmd.Parameters.AddWithValue("o", origin);
             var current = await cmd.ExecuteScalarAsync(ct) is long l ? l : throw new InvalidOperationException($"Origin {origin} is not known here.");
-            return new ApplySession(this, conn, tx, origin, current, clock.GetUtcNow()) { BypassTriggers = _bypassTriggers.Value };
+            return new ApplySession(this, conn, tx, origin, current, clock.GetUtcNow())
+            {
+                BypassTriggers = _bypassTriggers.Value,
+                OwnsConnection = connection is null,
+            };
         }
         catch
         {
@@ -76,7 +84,10 @@ public sealed class ChangeApplier(NpgsqlDataSource db, TimeProvider clock, ILogg
             {
                 await tx.DisposeAsync();
             }
-            await conn.DisposeAsync();
+            if (connection is null)
+            {
+                await conn.DisposeAsync();
+            }
             throw;
         }
     }
@@ -191,12 +202,13 @@ public sealed class ChangeApplier(NpgsqlDataSource db, TimeProvider clock, ILogg
             applied++;
         }
         var t3 = clock.GetTimestamp();
-        if (!s.StagingCreated)
+        // The first run of a transaction makes sure the staging tables exist on this connection (empty: a commit or a
+        // rollback empties them); a later run of the same transaction empties what the previous run left.
+        await using (var staging = new NpgsqlCommand(s.StagingUsed ? StagedWrites.TruncateSql : StagedWrites.CreateSql, s.Connection, s.Transaction))
         {
-            await using var create = new NpgsqlCommand(StagedWrites.CreateSql, s.Connection, s.Transaction);
-            await create.ExecuteNonQueryAsync(ct);
-            s.StagingCreated = true;
+            await staging.ExecuteNonQueryAsync(ct);
         }
+        s.StagingUsed = true;
         var t4 = clock.GetTimestamp();
         // Straight into the log when none of the run is stored yet and no seq repeats (a cursor run always).
         var entriesNew = !state.EntriesStored && run.Zip(run.Skip(1)).All(p => p.First.Seq < p.Second.Seq);
@@ -421,8 +433,8 @@ public sealed class ApplySession : IAsyncDisposable
     internal HashSet<Guid> TouchedSequences { get; } = [];
     /// <summary>Whether the writes may run with triggers and foreign-key checks off (see <see cref="StagedWrites.FlushAsync"/>).</summary>
     internal bool BypassTriggers { get; init; }
-    /// <summary>Whether the staging tables of <see cref="StagedWrites"/> exist in this transaction yet.</summary>
-    internal bool StagingCreated { get; set; }
+    /// <summary>Whether a run of this transaction has used the staging tables of <see cref="StagedWrites"/>.</summary>
+    internal bool StagingUsed { get; set; }
 
     /// <summary>Applies entries numbered from <see cref="Seq"/> + 1, with the same rules as a peer's batch.</summary>
     public Task<ApplyResult> ApplyAsync(IReadOnlyList<ChangeLogEntry> entries, CancellationToken ct) => _applier.ApplyBatchAsync(this, ChangeApplier.Prepare(entries), ct);
@@ -439,9 +451,15 @@ public sealed class ApplySession : IAsyncDisposable
     /// <summary>Refreshes the touched sequences, moves the origin's position (and the peer's cursor when given) and commits.</summary>
     public Task CommitAsync(Guid? peer, long peerMaxSeq, CancellationToken ct) => _applier.CommitAsync(this, peer, peerMaxSeq, ct);
 
+    /// <summary>False when the caller lent the connection (it outlives the session).</summary>
+    internal bool OwnsConnection { get; init; } = true;
+
     public async ValueTask DisposeAsync()
     {
         await Transaction.DisposeAsync();
-        await Connection.DisposeAsync();
+        if (OwnsConnection)
+        {
+            await Connection.DisposeAsync();
+        }
     }
 }

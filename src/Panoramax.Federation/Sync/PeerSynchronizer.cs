@@ -178,9 +178,11 @@ public sealed class PeerSynchronizer(
             var reader = ReadAsync(call.ResponseStream, verifier, ready.Writer, stop.Token);
             try
             {
+                // One connection for the stream's batches (each still its own transaction with the cursor).
+                await using var connection = await db.OpenConnectionAsync(t);
                 await foreach (var batch in ready.Reader.ReadAllAsync(t))
                 {
-                    var r = await applier.ApplyAsync(peerId, origin.Id, batch, peerMax, t);
+                    var r = await applier.ApplyAsync(peerId, origin.Id, batch, peerMax, t, connection);
                     applied += r.Applied;
                     rejected += r.Rejected;
                 }
