@@ -67,7 +67,11 @@ internal static class SearchBench
         using var http = new HttpClient { BaseAddress = new Uri(address) };
         // The same conformance bytes from a bare Kestrel (no middleware at all): what any ASP.NET Core server pays.
         var conformance = await http.GetByteArrayAsync("/api/conformance");
-        await using var bareApp = await BareKestrelAsync(conformance);
+        // And one whole search answer (~135 kB), to price moving that many bytes through HTTP on this host.
+        var sample = plan[0].Coords[0];
+        var answer = await http.GetByteArrayAsync(FormattableString.Invariant(
+            $"/api/search?bbox={sample.X - 0.005:F7},{sample.Y - 0.005:F7},{sample.X + 0.005:F7},{sample.Y + 0.005:F7}&limit=100"));
+        await using var bareApp = await BareKestrelAsync(conformance, answer);
         using var bareHttp = new HttpClient { BaseAddress = new Uri(bareApp.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()) };
         // What browsers (the viewer) do: offer br/gzip and decompress.
         using var httpCompressed = new HttpClient(new HttpClientHandler { AutomaticDecompression = System.Net.DecompressionMethods.All }) { BaseAddress = new Uri(address) };
@@ -92,8 +96,10 @@ internal static class SearchBench
             ("baseline-prepared", b => SqlOnce(db.DataSource, BaselineSql, b, prepare: true), []),
             ("bare", b => SqlOnce(db.DataSource, BareSql, b), []),
             ("query", b => QueryLayerOnce(db.DataSource, b), []),
+            ("query-server", b => QueryLayerOnce(app.Services.GetRequiredService<NpgsqlDataSource>(), b), []),
             ("floor", async b => (await http.GetByteArrayAsync("/api/conformance")).Length.GetHashCode(), []),
             ("kestrel", async b => (await bareHttp.GetByteArrayAsync("/api/conformance")).Length.GetHashCode(), []),
+            ("kestrel-answer", async b => (await bareHttp.GetByteArrayAsync("/answer")).Length.GetHashCode(), []),
             ("json", async b => JsonOnce(await QueryLayerOnce(db.DataSource, b), linkBuilder), []),
         };
         // For profiling one path alone, e.g. PANORAMAX_BENCH_STEPS=api (comma-separated step names).
@@ -146,9 +152,11 @@ internal static class SearchBench
         Console.WriteLine(FormattableString.Invariant($"baseline prep. p50 {Pct(T("baseline-prepared"), 50):F2} ms  p95 {Pct(T("baseline-prepared"), 95):F2} ms  (the same SQL prepared once per pooled connection, as the server prepares its item queries)"));
         Console.WriteLine(FormattableString.Invariant($"bare SQL       p50 {Pct(bare, 50):F2} ms  p95 {Pct(bare, 95):F2} ms  (6 columns: the baseline of earlier rows)"));
         Console.WriteLine(FormattableString.Invariant($"ItemQuery only p50 {Pct(T("query"), 50):F2} ms  p95 {Pct(T("query"), 95):F2} ms  (our item SQL composition + read, no HTTP/JSON)"));
+        Console.WriteLine(FormattableString.Invariant($"ItemQuery, server's pool p50 {Pct(T("query-server"), 50):F2} ms  p95 {Pct(T("query-server"), 95):F2} ms  (the same call on the server's data source, whose pool the background services share)"));
         Console.WriteLine(FormattableString.Invariant($"JSON writing   p50 {Pct(T("json"), 50):F2} ms  p95 {Pct(T("json"), 95):F2} ms  (StacItemJson into a buffer, no HTTP)"));
         Console.WriteLine(FormattableString.Invariant($"HTTP floor     p50 {Pct(T("floor"), 50):F2} ms  p95 {Pct(T("floor"), 95):F2} ms  (GET /api/conformance: the fixed cost of one request on this host)"));
         Console.WriteLine(FormattableString.Invariant($"bare Kestrel   p50 {Pct(T("kestrel"), 50):F2} ms  p95 {Pct(T("kestrel"), 95):F2} ms  (the same bytes from an app with no middleware: the server + client floor)"));
+        Console.WriteLine(FormattableString.Invariant($"bare answer    p50 {Pct(T("kestrel-answer"), 50):F2} ms  p95 {Pct(T("kestrel-answer"), 95):F2} ms  (one search answer's {answer.Length:N0} bytes from the bare app: HTTP's share of moving them)"));
         Console.WriteLine(FormattableString.Invariant($"/api/search    p50 {Pct(api, 50):F2} ms  p95 {Pct(api, 95):F2} ms  (HTTP GET, body read fully)"));
         Console.WriteLine(FormattableString.Invariant($"/api/search br p50 {Pct(T("api-br"), 50):F2} ms  p95 {Pct(T("api-br"), 95):F2} ms  (Accept-Encoding: br, gzip as browsers send; client decompresses)"));
         Console.WriteLine(FormattableString.Invariant($"ratio api/baseline p50 {Pct(api, 50) / Pct(baseline, 50):F2}x  p95 {Pct(api, 95) / Pct(baseline, 95):F2}x  (goal ≤ 1.5x, p95 ≤ 30 ms)"));
@@ -157,13 +165,14 @@ internal static class SearchBench
         Console.WriteLine(FormattableString.Invariant($"ratio api/bare     p50 {Pct(api, 50) / Pct(bare, 50):F2}x  p95 {Pct(api, 95) / Pct(bare, 95):F2}x"));
     }
 
-    private static async Task<WebApplication> BareKestrelAsync(byte[] answer)
+    private static async Task<WebApplication> BareKestrelAsync(byte[] conformance, byte[] answer)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        app.MapGet("/api/conformance", () => Results.Bytes(answer, "application/json"));
+        app.MapGet("/api/conformance", () => Results.Bytes(conformance, "application/json"));
+        app.MapGet("/answer", () => Results.Bytes(answer, "application/geo+json"));
         await app.StartAsync();
         return app;
     }
