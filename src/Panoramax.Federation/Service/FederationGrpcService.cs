@@ -119,13 +119,13 @@ public sealed class FederationGrpcService(
                     since = chunk[^1].Seq;
                     if (sent >= max)
                     {
-                        await SendAsync(responseStream, chunk, pruned: false, ct);
+                        await SendAsync(responseStream, chunk, allowPruned: false, ct);
                         break;
                     }
                     // The next chunk is read while this one is sent.
                     signalled = signal.NextAsync();
                     reading = feed.ReadAsync(origin, since, (int)Math.Min(ReadChunk, max - sent), ct);
-                    await SendAsync(responseStream, chunk, pruned: false, ct);
+                    await SendAsync(responseStream, chunk, allowPruned: false, ct);
                     continue;
                 }
                 if (!request.Follow)
@@ -145,13 +145,13 @@ public sealed class FederationGrpcService(
     }
 
     /// <summary>
-    /// Sends one chunk, flushing once at its end instead of after every entry. With <paramref name="pruned"/> false a
+    /// Sends one chunk, flushing once at its end instead of after every entry. With <paramref name="allowPruned"/> false a
     /// pruned upsert ends the stream with RESYNC_REQUIRED: a sweep went past this stream's position while it was open,
     /// and the rest is a snapshot's business.
     /// </summary>
-    private static async Task SendAsync(IServerStreamWriter<ChangeEntry> stream, List<ChangeEntry> chunk, bool pruned, CancellationToken ct)
+    private static async Task SendAsync(IServerStreamWriter<ChangeEntry> stream, List<ChangeEntry> chunk, bool allowPruned, CancellationToken ct)
     {
-        var end = pruned ? chunk.Count : chunk.FindIndex(FeedReader.IsPruned) is var first and >= 0 ? first : chunk.Count;
+        var end = allowPruned ? chunk.Count : chunk.FindIndex(FeedReader.IsPruned) is var first and >= 0 ? first : chunk.Count;
         for (var i = 0; i < end; i++)
         {
             stream.WriteOptions = i == end - 1 ? FlushedWrite : BufferedWrite;
@@ -192,7 +192,7 @@ public sealed class FederationGrpcService(
                 {
                     reading = feed.ReadAsync(origin, after, (int)Math.Min(ReadChunk, max - sent), ct);
                 }
-                await SendAsync(responseStream, chunk, pruned: true, ct);
+                await SendAsync(responseStream, chunk, allowPruned: true, ct);
             }
         }
         finally

@@ -31,12 +31,32 @@ public sealed class FeedReaderTests(TestInstance instance) : IClassFixture<TestI
         var rest = await feed.ReadAsync(origin, 150, 500, CancellationToken.None);
         Assert.Equal(Enumerable.Range(151, 50).Select(i => (long)i), rest.Select(e => e.Seq));
         Assert.Empty(await feed.ReadAsync(origin, 200, 500, CancellationToken.None));
+        // Hello announces the last sealed entry, not the last entry.
+        Assert.Equal(200L, await MaxSeqAsync(feed, origin));
 
         // Once the sealer (here: the test) reaches them, the next entries are served.
         await ExecAsync("UPDATE change_log SET sealed_at = @t, payload_hash = @h, prev_hash = @h, signature = @s, entry_hash = @h WHERE origin_instance_id = @o AND seq <= 210",
             ("t", Day), ("h", new byte[32]), ("s", new byte[64]), ("o", origin));
         Assert.Equal(Enumerable.Range(201, 10).Select(i => (long)i), (await feed.ReadAsync(origin, 200, 500, CancellationToken.None)).Select(e => e.Seq));
+        Assert.Equal(210L, await MaxSeqAsync(feed, origin));
+        // Everything sealed: the last entry.
+        await ExecAsync("UPDATE change_log SET sealed_at = @t, payload_hash = @h, prev_hash = @h, signature = @s, entry_hash = @h WHERE origin_instance_id = @o",
+            ("t", Day), ("h", new byte[32]), ("s", new byte[64]), ("o", origin));
+        Assert.Equal(300L, await MaxSeqAsync(feed, origin));
     }
+
+    [Fact]
+    public async Task An_origin_with_nothing_sealed_is_not_announced()
+    {
+        var origin = await OriginAsync();
+        await InsertAsync(origin, 1, 3, sealedUpTo: 0);
+        var feed = instance.Services.GetRequiredService<FeedReader>();
+
+        Assert.DoesNotContain((await feed.OriginsAsync(CancellationToken.None)), o => o.OriginId == origin.ToString());
+    }
+
+    private static async Task<long> MaxSeqAsync(FeedReader feed, Guid origin) =>
+        (await feed.OriginsAsync(CancellationToken.None)).Single(o => o.OriginId == origin.ToString()).MaxSeq;
 
     [Fact]
     public async Task Reads_never_cross_a_hole_in_the_log()
@@ -55,7 +75,11 @@ public sealed class FeedReaderTests(TestInstance instance) : IClassFixture<TestI
         var (scope, db) = instance.OpenDb();
         await using (scope)
         {
-            var origin = new Instance { Id = Guid.CreateVersion7(), Name = "far-away", Trust = PeerTrust.Trusted, CreatedAt = Day, UpdatedAt = Day };
+            // A key: Hello only announces origins whose entries a receiver can verify.
+            var origin = new Instance
+            {
+                Id = Guid.CreateVersion7(), Name = "far-away", Trust = PeerTrust.Trusted, PublicKey = new byte[32], CreatedAt = Day, UpdatedAt = Day,
+            };
             origin.BaseUrl = $"http://{origin.Id:N}.invalid";
             db.Instances.Add(origin);
             await db.SaveChangesAsync();
