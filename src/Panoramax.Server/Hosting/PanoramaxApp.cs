@@ -75,6 +75,8 @@ public static class PanoramaxApp
         services.AddAntiforgery();
 
         services.AddPanoramaxPersistence(_ => PersistenceExtensions.BuildPanoramaxDataSource(connectionString));
+        services.AddKeyedSingleton(PersistenceExtensions.ReadPool, (sp, _) => PersistenceExtensions.BuildReadDataSource(connectionString,
+            sp.GetRequiredService<IOptions<PanoramaxOptions>>().Value.Database.ReadPoolSize));
         services.AddSingleton<Panoramax.Persistence.Queries.CatalogExtentCache>();
         services.AddSingleton(sp =>
         {

@@ -60,6 +60,12 @@ public sealed class DatabaseOptions
     public string EmbeddedDirectory { get; set; } = "pg";
     [Required]
     public string EmbeddedDatabaseName { get; set; } = "panoramax";
+    /// <summary>
+    /// Most connections the public read routes (search, items, collections, tiles, picture files) hold at once, in a pool
+    /// of their own apart from the one uploads, jobs and federation share.
+    /// </summary>
+    [Range(1, 1000)]
+    public int ReadPoolSize { get; set; } = 20;
 }
 
 public sealed class AdminOptions

@@ -4,6 +4,7 @@ using Panoramax.Domain.Abstractions;
 using Panoramax.Domain.Pictures;
 using Panoramax.Domain.Sequences;
 using Panoramax.Domain.Visibility;
+using Panoramax.Persistence;
 using Panoramax.Persistence.Queries;
 using Panoramax.Server.Http;
 
@@ -30,7 +31,7 @@ public static class PictureFileEndpoints
     }
 
     internal static async Task GetPictureFileAsync(
-        string id, string file, HttpContext context, NpgsqlDataSource db, IBlobStore store, CurrentViewer viewer, ILoggerFactory logs, CancellationToken ct)
+        string id, string file, HttpContext context, [FromKeyedServices(PersistenceExtensions.ReadPool)] NpgsqlDataSource db, IBlobStore store, CurrentViewer viewer, ILoggerFactory logs, CancellationToken ct)
     {
         var kind = file switch
         {
@@ -52,7 +53,7 @@ public static class PictureFileEndpoints
     }
 
     internal static async Task GetTileAsync(
-        string id, string tile, HttpContext context, NpgsqlDataSource db, IBlobStore store, CurrentViewer viewer, ILoggerFactory logs, CancellationToken ct)
+        string id, string tile, HttpContext context, [FromKeyedServices(PersistenceExtensions.ReadPool)] NpgsqlDataSource db, IBlobStore store, CurrentViewer viewer, ILoggerFactory logs, CancellationToken ct)
     {
         if (!tile.EndsWith(".jpg", StringComparison.Ordinal))
         {
@@ -77,7 +78,7 @@ public static class PictureFileEndpoints
     }
 
     internal static async Task GetCollectionThumbAsync(
-        string id, HttpContext context, NpgsqlDataSource db, IBlobStore store, CurrentViewer viewer, ILoggerFactory logs, CancellationToken ct)
+        string id, HttpContext context, [FromKeyedServices(PersistenceExtensions.ReadPool)] NpgsqlDataSource db, IBlobStore store, CurrentViewer viewer, ILoggerFactory logs, CancellationToken ct)
     {
         if (!Guid.TryParse(id, out var sequenceId))
         {

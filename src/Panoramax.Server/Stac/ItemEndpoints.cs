@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Panoramax.Domain.Visibility;
+using Panoramax.Persistence;
 using Panoramax.Persistence.Queries;
 using Panoramax.Server.Hosting;
 using Panoramax.Server.Http;
@@ -26,7 +27,7 @@ public static class ItemEndpoints
         return api;
     }
 
-    internal static async Task<IResult> GetAsync(Guid id, LinkBuilder links, CurrentViewer current, NpgsqlDataSource db, IOptions<PanoramaxOptions> options, CancellationToken ct)
+    internal static async Task<IResult> GetAsync(Guid id, LinkBuilder links, CurrentViewer current, [FromKeyedServices(PersistenceExtensions.ReadPool)] NpgsqlDataSource db, IOptions<PanoramaxOptions> options, CancellationToken ct)
     {
         var viewer = current.Viewer;
         var (item, related) = await ItemQuery.ReadWithRelatedAsync(db, viewer, id, RelatedRadiusM, RelatedMaxHeadingDiff, ct);
@@ -34,7 +35,7 @@ public static class ItemEndpoints
         return StacItemJson.Item(row, links, options.Value.Instance.LicenseId, related);
     }
 
-    internal static async Task<IResult> ListAsync(Guid id, HttpRequest request, LinkBuilder links, CurrentViewer current, NpgsqlDataSource db, IOptions<PanoramaxOptions> options, CancellationToken ct)
+    internal static async Task<IResult> ListAsync(Guid id, HttpRequest request, LinkBuilder links, CurrentViewer current, [FromKeyedServices(PersistenceExtensions.ReadPool)] NpgsqlDataSource db, IOptions<PanoramaxOptions> options, CancellationToken ct)
     {
         var q = request.Query;
         var viewer = current.Viewer;

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Panoramax.Persistence.Exports;
+using Panoramax.Persistence;
 using Panoramax.Persistence.Queries;
 using Panoramax.Server.Hosting;
 using Panoramax.Server.Http;
@@ -96,7 +97,7 @@ public static class UserEndpoints
         return Results.Json(new JsonObject { ["id"] = user.Id.ToString(), ["name"] = user.Name, ["label"] = user.Name, ["links"] = l }, ApiJson.Options, ApiJson.Json);
     }
 
-    internal static async Task<IResult> CollectionAsync(Guid id, HttpRequest request, LinkBuilder links, CurrentViewer current, NpgsqlDataSource db, IOptions<PanoramaxOptions> options, CancellationToken ct)
+    internal static async Task<IResult> CollectionAsync(Guid id, HttpRequest request, LinkBuilder links, CurrentViewer current, [FromKeyedServices(PersistenceExtensions.ReadPool)] NpgsqlDataSource db, IOptions<PanoramaxOptions> options, CancellationToken ct)
     {
         if (WantsCsv(request))
         {
@@ -140,7 +141,7 @@ public static class UserEndpoints
         return Results.Json(body, ApiJson.Options, ApiJson.Json);
     }
 
-    internal static async Task<IResult> CatalogAsync(Guid id, HttpRequest request, LinkBuilder links, CurrentViewer current, NpgsqlDataSource db, CancellationToken ct)
+    internal static async Task<IResult> CatalogAsync(Guid id, HttpRequest request, LinkBuilder links, CurrentViewer current, [FromKeyedServices(PersistenceExtensions.ReadPool)] NpgsqlDataSource db, CancellationToken ct)
     {
         var (user, rows) = await UserSequencesAsync(id, request, current, db, "+created", ct);
         var viewer = current.Viewer;
