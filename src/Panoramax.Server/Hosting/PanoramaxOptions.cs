@@ -61,7 +61,7 @@ public sealed class DatabaseOptions
     [Required]
     public string EmbeddedDatabaseName { get; set; } = "panoramax";
     /// <summary>
-    /// Most connections the public read routes (search, items, collections, tiles, picture files) hold at once, in a pool
+    /// Most connections the public read routes (search, items, collections, users, tiles, picture files) hold at once, in a pool
     /// of their own apart from the one uploads, jobs and federation share.
     /// </summary>
     [Range(1, 1000)]

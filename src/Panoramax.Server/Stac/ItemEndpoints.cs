@@ -18,7 +18,7 @@ public static class ItemEndpoints
     public static RouteGroupBuilder MapItems(this RouteGroupBuilder api)
     {
         api.MapGet("/collections/{id:guid}/items", ListAsync).WithName("ListItems").WithSummary("Pictures of a sequence, in rank order");
-        api.MapGet("/collections/{collectionId:guid}/items/{id:guid}", (Guid id, LinkBuilder l, CurrentViewer c, NpgsqlDataSource d, IOptions<PanoramaxOptions> o, CancellationToken ct) => GetAsync(id, l, c, d, o, ct))
+        api.MapGet("/collections/{collectionId:guid}/items/{id:guid}", (Guid id, LinkBuilder l, CurrentViewer c, [FromKeyedServices(PersistenceExtensions.ReadPool)] NpgsqlDataSource d, IOptions<PanoramaxOptions> o, CancellationToken ct) => GetAsync(id, l, c, d, o, ct))
             .WithName("GetItem").WithSummary("One picture");
         api.MapGet("/pictures/{id:guid}", GetAsync).WithName("GetPicture").WithSummary("One picture, without its sequence id");
         api.MapGet("/queryables", () => Results.Json(

@@ -31,7 +31,7 @@ public static class UserEndpoints
 
     private sealed record UserRow(Guid Id, string Name, bool HasSequences);
 
-    internal static async Task<IResult> ListAsync(HttpRequest request, LinkBuilder links, NpgsqlDataSource db, CancellationToken ct)
+    internal static async Task<IResult> ListAsync(HttpRequest request, LinkBuilder links, [FromKeyedServices(PersistenceExtensions.ReadPool)] NpgsqlDataSource db, CancellationToken ct)
     {
         var limit = StacParams.Limit(request.Query["limit"], 1, 1000, 1000);
         var users = await QueryUsersAsync(db, null, null, limit, ct);
@@ -63,7 +63,7 @@ public static class UserEndpoints
         return Results.Json(body, ApiJson.Options, ApiJson.Json);
     }
 
-    internal static async Task<IResult> SearchAsync(HttpRequest request, LinkBuilder links, NpgsqlDataSource db, CancellationToken ct)
+    internal static async Task<IResult> SearchAsync(HttpRequest request, LinkBuilder links, [FromKeyedServices(PersistenceExtensions.ReadPool)] NpgsqlDataSource db, CancellationToken ct)
     {
         var q = request.Query["q"].ToString().Trim();
         if (q.Length == 0)
@@ -85,7 +85,7 @@ public static class UserEndpoints
         return Results.Json(new JsonObject { ["features"] = features }, ApiJson.Options, ApiJson.Json);
     }
 
-    internal static async Task<IResult> GetAsync(Guid id, LinkBuilder links, NpgsqlDataSource db, CancellationToken ct)
+    internal static async Task<IResult> GetAsync(Guid id, LinkBuilder links, [FromKeyedServices(PersistenceExtensions.ReadPool)] NpgsqlDataSource db, CancellationToken ct)
     {
         var user = (await QueryUsersAsync(db, null, id, 1, ct)).FirstOrDefault() ?? throw ApiException.NotFound($"User {id} not found");
         var l = new JsonArray
