@@ -211,12 +211,16 @@ public sealed class NetworkScriptTests : IAsyncLifetime
         }
     }
 
-    /// <summary>A base port such that the script's eight ports (base + 10 i and + 1, i = 0..3) are free now.</summary>
+    /// <summary>
+    /// A base port such that the script's eight ports (base + 10 i and + 1, i = 0..3) are free now. Taken from
+    /// 20,000–32,000, below Linux's ephemeral range (32,768 and up): a port picked there could be handed to another
+    /// test's outgoing connection or port-0 listener before the script's servers bind it (seen once: "address already in use").
+    /// </summary>
     private static int FreeBasePort()
     {
         for (var attempt = 0; attempt < 200; attempt++)
         {
-            var candidate = 20_000 + (Random.Shared.Next(0, 4_000) * 10);
+            var candidate = 20_000 + (Random.Shared.Next(0, 1_200) * 10);
             if (Enumerable.Range(0, 4).SelectMany(i => new[] { candidate + (10 * i), candidate + (10 * i) + 1 }).All(IsFree))
             {
                 return candidate;
