@@ -11,17 +11,31 @@ namespace Panoramax.IntegrationTests.Infrastructure;
 /// </summary>
 public sealed class ServerProcess : IDisposable
 {
+    private readonly StringBuilder _log;
+
     private ServerProcess(Process process, StringBuilder log, Uri baseUrl)
     {
         Process = process;
-        Log = log;
+        _log = log;
         BaseUrl = baseUrl;
     }
 
     public Process Process { get; }
 
-    /// <summary>Standard output and error of the process, for assertion messages.</summary>
-    public StringBuilder Log { get; }
+    /// <summary>
+    /// Standard output and error of the process so far, for assertion messages. Read under the lock the output handlers
+    /// append under: reading the builder while a line arrives failed once with an ArgumentOutOfRangeException.
+    /// </summary>
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
 
     public Uri BaseUrl { get; }
 
@@ -52,8 +66,14 @@ public sealed class ServerProcess : IDisposable
         var waited = Stopwatch.StartNew();
         while (true)
         {
-            Assert.False(p.HasExited, $"server exited: {log}");
-            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(90), $"server did not start: {log}");
+            if (p.HasExited)
+            {
+                Assert.Fail($"server exited: {server.Log}");
+            }
+            if (waited.Elapsed > TimeSpan.FromSeconds(90))
+            {
+                Assert.Fail($"server did not start: {server.Log}");
+            }
             try
             {
                 using var r = await http.GetAsync("/api");

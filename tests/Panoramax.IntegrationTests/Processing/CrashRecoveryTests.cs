@@ -1,4 +1,3 @@
-using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Panoramax.Domain.Federation;
 using Panoramax.Domain.Jobs;
@@ -40,7 +39,7 @@ public sealed class CrashRecoveryTests(Xunit.Abstractions.ITestOutputHelper outp
     public async Task Server_killed_mid_batch_finishes_every_picture_exactly_once_after_restart()
     {
         var store = new FileSystemBlobStore(Path.Combine(DataDir, "storage"));
-        StringBuilder firstLog;
+        string firstLog;
         int killedPid;
         Guid set;
         long processedAtKill, readyAtKill, runningAtKill;
@@ -48,7 +47,6 @@ public sealed class CrashRecoveryTests(Xunit.Abstractions.ITestOutputHelper outp
         Task<long> ProcessedAsync() => u.ScalarAsync("SELECT count(*) FROM pictures WHERE upload_set_id = $1 AND hd_key IS NOT NULL", set);
         using (var first = await StartServerAsync())
         {
-            firstLog = first.Log;
             killedPid = first.Process.Id;
             await store.InitializeAsync(default);
             var account = await u.AccountAsync("crash-walker");
@@ -72,6 +70,7 @@ public sealed class CrashRecoveryTests(Xunit.Abstractions.ITestOutputHelper outp
             // dispatch job runs after the processing (one job slot), they all turn ready at once, at the very end.
             await UploadWriter.WaitUntilAsync(async () => await ProcessedAsync() >= 3, TimeSpan.FromMinutes(3), "a few pictures processed before the kill");
             await first.KillHardAsync();
+            firstLog = first.Log;
             processedAtKill = await ProcessedAsync();
             readyAtKill = await u.CountAsync(set, "ready");
             runningAtKill = await u.ScalarAsync("SELECT count(*) FROM jobs WHERE state = 'running'");
@@ -107,7 +106,7 @@ public sealed class CrashRecoveryTests(Xunit.Abstractions.ITestOutputHelper outp
             Assert.Empty(Directory.GetDirectories(TempDir, $"panoramax-job-{killedPid}-*"));
             await second.StopAsync();
         }
-        Assert.Contains("Job worker", firstLog.ToString(), StringComparison.Ordinal);
+        Assert.Contains("Job worker", firstLog, StringComparison.Ordinal);
     }
 
     private Task<ServerProcess> StartServerAsync() => ServerProcess.StartAsync(_workDir, new Dictionary<string, string>
