@@ -101,7 +101,7 @@ public sealed class NetworkScriptTests : IAsyncLifetime
         Assert.True(_script!.HasExited, "the script stops on SIGTERM");
         for (var i = 0; i < 4; i++)
         {
-            Assert.False(await AnswersAsync(Url(i)), $"instance {i} still answers after Ctrl-C; output:\n{_output}");
+            Assert.False(await AnswersAsync(Url(i)), $"instance {i} still answers after Ctrl-C; output:\n{Output()}");
         }
     }
 

@@ -62,6 +62,13 @@ public sealed class ServerProcessTests : IDisposable
         using var p = new Process { StartInfo = psi };
         p.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
         p.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        string Output()
+        {
+            lock (output)
+            {
+                return output.ToString();
+            }
+        }
         p.Start();
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
@@ -83,18 +90,15 @@ public sealed class ServerProcessTests : IDisposable
                     await Task.Delay(250);
                 }
             }
-            Assert.True(status == HttpStatusCode.OK, $"server did not serve /api: {output}");
+            Assert.True(status == HttpStatusCode.OK, $"server did not serve /api: {Output()}");
 
             // SIGTERM takes the same graceful path as Ctrl-C in a terminal. (SIGINT itself cannot be
             // tested reliably: a shell running the test suite in the background makes children ignore it.)
             Assert.Equal(0, Kill(p.Id, 15));
             var exited = p.WaitForExit(60_000);
-            Assert.True(exited, $"server did not stop on SIGTERM: {output}");
+            Assert.True(exited, $"server did not stop on SIGTERM: {Output()}");
             p.WaitForExit();
-            lock (output)
-            {
-                return output.ToString();
-            }
+            return Output();
         }
         finally
         {
