@@ -23,7 +23,7 @@ public static class PersistenceExtensions
     }
 
     /// <summary>
-    /// Key of the data source the public read routes take (<c>[FromKeyedServices(ReadPool)]</c>): a pool only requests use.
+    /// Key of the data source the public read routes take (<c>[ReadPool]</c> on a handler parameter): a pool only requests use.
     /// Npgsql hands out the longest idle connection first, so on a pool that jobs, the sealer and the sync also borrow from,
     /// a request mostly got a connection (and a PostgreSQL backend) gone cold since its last use, and its item statements
     /// prepared on fewer of them; that cost a search ~0.3 ms. A pool of its own also keeps a long sync or a busy worker

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using Panoramax.Persistence;
 using Panoramax.Persistence.Queries;
 using Panoramax.Server.Hosting;
 using Panoramax.Server.Http;
@@ -38,7 +37,7 @@ public static class MapEndpoints
             ApiJson.Options, ApiJson.Json);
     }
 
-    internal static async Task<IResult> GetTileAsync(string z, string x, string y, string format, HttpContext http, [FromKeyedServices(PersistenceExtensions.ReadPool)] NpgsqlDataSource db, CurrentViewer viewer, TileCache cache, IOptions<MapOptions> options, CancellationToken ct)
+    internal static async Task<IResult> GetTileAsync(string z, string x, string y, string format, HttpContext http, [ReadPool] NpgsqlDataSource db, CurrentViewer viewer, TileCache cache, IOptions<MapOptions> options, CancellationToken ct)
     {
         var tile = ParseTile(z, x, y, format, VectorFormats);
         var entry = viewer.Viewer.IsLoggedIn
@@ -48,7 +47,7 @@ public static class MapEndpoints
         return TileResult(http, entry, viewer, options.Value);
     }
 
-    internal static async Task<IResult> GetUserTileAsync(string userId, string z, string x, string y, string format, HttpContext http, [FromKeyedServices(PersistenceExtensions.ReadPool)] NpgsqlDataSource db, CurrentViewer viewer, TileCache cache, IOptions<MapOptions> options, CancellationToken ct)
+    internal static async Task<IResult> GetUserTileAsync(string userId, string z, string x, string y, string format, HttpContext http, [ReadPool] NpgsqlDataSource db, CurrentViewer viewer, TileCache cache, IOptions<MapOptions> options, CancellationToken ct)
     {
         var account = ParseUser(userId, viewer);
         var tile = ParseTile(z, x, y, format, VectorFormats);

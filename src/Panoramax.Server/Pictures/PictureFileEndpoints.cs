@@ -4,7 +4,6 @@ using Panoramax.Domain.Abstractions;
 using Panoramax.Domain.Pictures;
 using Panoramax.Domain.Sequences;
 using Panoramax.Domain.Visibility;
-using Panoramax.Persistence;
 using Panoramax.Persistence.Queries;
 using Panoramax.Server.Http;
 
@@ -31,7 +30,7 @@ public static class PictureFileEndpoints
     }
 
     internal static async Task GetPictureFileAsync(
-        string id, string file, HttpContext context, [FromKeyedServices(PersistenceExtensions.ReadPool)] NpgsqlDataSource db, IBlobStore store, CurrentViewer viewer, ILoggerFactory logs, CancellationToken ct)
+        string id, string file, HttpContext context, [ReadPool] NpgsqlDataSource db, IBlobStore store, CurrentViewer viewer, ILoggerFactory logs, CancellationToken ct)
     {
         var kind = file switch
         {
@@ -53,7 +52,7 @@ public static class PictureFileEndpoints
     }
 
     internal static async Task GetTileAsync(
-        string id, string tile, HttpContext context, [FromKeyedServices(PersistenceExtensions.ReadPool)] NpgsqlDataSource db, IBlobStore store, CurrentViewer viewer, ILoggerFactory logs, CancellationToken ct)
+        string id, string tile, HttpContext context, [ReadPool] NpgsqlDataSource db, IBlobStore store, CurrentViewer viewer, ILoggerFactory logs, CancellationToken ct)
     {
         if (!tile.EndsWith(".jpg", StringComparison.Ordinal))
         {
@@ -78,7 +77,7 @@ public static class PictureFileEndpoints
     }
 
     internal static async Task GetCollectionThumbAsync(
-        string id, HttpContext context, [FromKeyedServices(PersistenceExtensions.ReadPool)] NpgsqlDataSource db, IBlobStore store, CurrentViewer viewer, ILoggerFactory logs, CancellationToken ct)
+        string id, HttpContext context, [ReadPool] NpgsqlDataSource db, IBlobStore store, CurrentViewer viewer, ILoggerFactory logs, CancellationToken ct)
     {
         if (!Guid.TryParse(id, out var sequenceId))
         {

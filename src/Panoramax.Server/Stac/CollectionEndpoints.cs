@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Panoramax.Domain.Visibility;
-using Panoramax.Persistence;
 using Panoramax.Persistence.Queries;
 using Panoramax.Server.Hosting;
 using Panoramax.Server.Http;
@@ -34,7 +33,7 @@ public static class CollectionEndpoints
     }
 
     internal static async Task<IResult> ListAsync(
-        HttpRequest request, LinkBuilder links, CurrentViewer current, [FromKeyedServices(PersistenceExtensions.ReadPool)] NpgsqlDataSource db, IOptions<PanoramaxOptions> options, CancellationToken ct)
+        HttpRequest request, LinkBuilder links, CurrentViewer current, [ReadPool] NpgsqlDataSource db, IOptions<PanoramaxOptions> options, CancellationToken ct)
     {
         var q = request.Query;
         var rss = q["format"].ToString() == "rss" || (string.IsNullOrEmpty(q["format"]) && request.Headers.Accept.ToString().Contains("application/rss+xml", StringComparison.OrdinalIgnoreCase));
@@ -137,7 +136,7 @@ public static class CollectionEndpoints
     }
 
     internal static async Task<IResult> GetAsync(
-        Guid id, LinkBuilder links, CurrentViewer current, [FromKeyedServices(PersistenceExtensions.ReadPool)] NpgsqlDataSource db, IOptions<PanoramaxOptions> options, CancellationToken ct)
+        Guid id, LinkBuilder links, CurrentViewer current, [ReadPool] NpgsqlDataSource db, IOptions<PanoramaxOptions> options, CancellationToken ct)
     {
         var viewer = current.Viewer;
         var rows = await CollectionQuery.ReadAsync(db, viewer, new CollectionFilter { Id = id, IncludeUnpublishedForOwner = true },

@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Panoramax.Domain.Visibility;
-using Panoramax.Persistence;
 using Panoramax.Persistence.Queries;
 using Panoramax.Server.Hosting;
 using Panoramax.Server.Http;
@@ -18,7 +17,7 @@ public static class ItemEndpoints
     public static RouteGroupBuilder MapItems(this RouteGroupBuilder api)
     {
         api.MapGet("/collections/{id:guid}/items", ListAsync).WithName("ListItems").WithSummary("Pictures of a sequence, in rank order");
-        api.MapGet("/collections/{collectionId:guid}/items/{id:guid}", (Guid id, LinkBuilder l, CurrentViewer c, [FromKeyedServices(PersistenceExtensions.ReadPool)] NpgsqlDataSource d, IOptions<PanoramaxOptions> o, CancellationToken ct) => GetAsync(id, l, c, d, o, ct))
+        api.MapGet("/collections/{collectionId:guid}/items/{id:guid}", (Guid id, LinkBuilder l, CurrentViewer c, [ReadPool] NpgsqlDataSource d, IOptions<PanoramaxOptions> o, CancellationToken ct) => GetAsync(id, l, c, d, o, ct))
             .WithName("GetItem").WithSummary("One picture");
         api.MapGet("/pictures/{id:guid}", GetAsync).WithName("GetPicture").WithSummary("One picture, without its sequence id");
         api.MapGet("/queryables", () => Results.Json(
@@ -27,7 +26,7 @@ public static class ItemEndpoints
         return api;
     }
 
-    internal static async Task<IResult> GetAsync(Guid id, LinkBuilder links, CurrentViewer current, [FromKeyedServices(PersistenceExtensions.ReadPool)] NpgsqlDataSource db, IOptions<PanoramaxOptions> options, CancellationToken ct)
+    internal static async Task<IResult> GetAsync(Guid id, LinkBuilder links, CurrentViewer current, [ReadPool] NpgsqlDataSource db, IOptions<PanoramaxOptions> options, CancellationToken ct)
     {
         var viewer = current.Viewer;
         var (item, related) = await ItemQuery.ReadWithRelatedAsync(db, viewer, id, RelatedRadiusM, RelatedMaxHeadingDiff, ct);
@@ -35,7 +34,7 @@ public static class ItemEndpoints
         return StacItemJson.Item(row, links, options.Value.Instance.LicenseId, related);
     }
 
-    internal static async Task<IResult> ListAsync(Guid id, HttpRequest request, LinkBuilder links, CurrentViewer current, [FromKeyedServices(PersistenceExtensions.ReadPool)] NpgsqlDataSource db, IOptions<PanoramaxOptions> options, CancellationToken ct)
+    internal static async Task<IResult> ListAsync(Guid id, HttpRequest request, LinkBuilder links, CurrentViewer current, [ReadPool] NpgsqlDataSource db, IOptions<PanoramaxOptions> options, CancellationToken ct)
     {
         var q = request.Query;
         var viewer = current.Viewer;

@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Panoramax.Federation;
-using Panoramax.Persistence;
 using Panoramax.Persistence.Queries;
 using Panoramax.Server.Federation;
 using Panoramax.Server.Hosting;
@@ -37,7 +36,7 @@ public static class SearchEndpoints
         string? PlacePosition, string? PlaceDistance, string? PlaceFovTolerance, string? Filter, string? SortBy, string? Federated = null,
         string? Hops = null);
 
-    internal static Task<IResult> GetAsync(HttpRequest request, LinkBuilder links, CurrentViewer current, [FromKeyedServices(PersistenceExtensions.ReadPool)] NpgsqlDataSource db, IOptions<PanoramaxOptions> options, CancellationToken ct)
+    internal static Task<IResult> GetAsync(HttpRequest request, LinkBuilder links, CurrentViewer current, [ReadPool] NpgsqlDataSource db, IOptions<PanoramaxOptions> options, CancellationToken ct)
     {
         var q = request.Query;
         var search = new SearchRequest(q["limit"], q["bbox"], q["intersects"], q["datetime"], q["ids"], q["collections"],
@@ -45,7 +44,7 @@ public static class SearchEndpoints
         return RunAsync(search, links, current, db, options, request.HttpContext.RequestServices, ct);
     }
 
-    internal static async Task<IResult> PostAsync(HttpRequest request, LinkBuilder links, CurrentViewer current, [FromKeyedServices(PersistenceExtensions.ReadPool)] NpgsqlDataSource db, IOptions<PanoramaxOptions> options, CancellationToken ct)
+    internal static async Task<IResult> PostAsync(HttpRequest request, LinkBuilder links, CurrentViewer current, [ReadPool] NpgsqlDataSource db, IOptions<PanoramaxOptions> options, CancellationToken ct)
     {
         var body = await JsonBody.ReadObjectAsync(request, StatusCodes.Status400BadRequest,
             "POST /api/search needs a JSON body with Content-Type: application/json", "The search body must be a JSON object", ct);

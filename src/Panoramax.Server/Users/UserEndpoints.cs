@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Panoramax.Persistence.Exports;
-using Panoramax.Persistence;
 using Panoramax.Persistence.Queries;
 using Panoramax.Server.Hosting;
 using Panoramax.Server.Http;
@@ -31,7 +30,7 @@ public static class UserEndpoints
 
     private sealed record UserRow(Guid Id, string Name, bool HasSequences);
 
-    internal static async Task<IResult> ListAsync(HttpRequest request, LinkBuilder links, [FromKeyedServices(PersistenceExtensions.ReadPool)] NpgsqlDataSource db, CancellationToken ct)
+    internal static async Task<IResult> ListAsync(HttpRequest request, LinkBuilder links, [ReadPool] NpgsqlDataSource db, CancellationToken ct)
     {
         var limit = StacParams.Limit(request.Query["limit"], 1, 1000, 1000);
         var users = await QueryUsersAsync(db, null, null, limit, ct);
@@ -63,7 +62,7 @@ public static class UserEndpoints
         return Results.Json(body, ApiJson.Options, ApiJson.Json);
     }
 
-    internal static async Task<IResult> SearchAsync(HttpRequest request, LinkBuilder links, [FromKeyedServices(PersistenceExtensions.ReadPool)] NpgsqlDataSource db, CancellationToken ct)
+    internal static async Task<IResult> SearchAsync(HttpRequest request, LinkBuilder links, [ReadPool] NpgsqlDataSource db, CancellationToken ct)
     {
         var q = request.Query["q"].ToString().Trim();
         if (q.Length == 0)
@@ -85,7 +84,7 @@ public static class UserEndpoints
         return Results.Json(new JsonObject { ["features"] = features }, ApiJson.Options, ApiJson.Json);
     }
 
-    internal static async Task<IResult> GetAsync(Guid id, LinkBuilder links, [FromKeyedServices(PersistenceExtensions.ReadPool)] NpgsqlDataSource db, CancellationToken ct)
+    internal static async Task<IResult> GetAsync(Guid id, LinkBuilder links, [ReadPool] NpgsqlDataSource db, CancellationToken ct)
     {
         var user = (await QueryUsersAsync(db, null, id, 1, ct)).FirstOrDefault() ?? throw ApiException.NotFound($"User {id} not found");
         var l = new JsonArray
@@ -97,7 +96,7 @@ public static class UserEndpoints
         return Results.Json(new JsonObject { ["id"] = user.Id.ToString(), ["name"] = user.Name, ["label"] = user.Name, ["links"] = l }, ApiJson.Options, ApiJson.Json);
     }
 
-    internal static async Task<IResult> CollectionAsync(Guid id, HttpRequest request, LinkBuilder links, CurrentViewer current, [FromKeyedServices(PersistenceExtensions.ReadPool)] NpgsqlDataSource db, IOptions<PanoramaxOptions> options, CancellationToken ct)
+    internal static async Task<IResult> CollectionAsync(Guid id, HttpRequest request, LinkBuilder links, CurrentViewer current, [ReadPool] NpgsqlDataSource db, IOptions<PanoramaxOptions> options, CancellationToken ct)
     {
         if (WantsCsv(request))
         {
@@ -141,7 +140,7 @@ public static class UserEndpoints
         return Results.Json(body, ApiJson.Options, ApiJson.Json);
     }
 
-    internal static async Task<IResult> CatalogAsync(Guid id, HttpRequest request, LinkBuilder links, CurrentViewer current, [FromKeyedServices(PersistenceExtensions.ReadPool)] NpgsqlDataSource db, CancellationToken ct)
+    internal static async Task<IResult> CatalogAsync(Guid id, HttpRequest request, LinkBuilder links, CurrentViewer current, [ReadPool] NpgsqlDataSource db, CancellationToken ct)
     {
         var (user, rows) = await UserSequencesAsync(id, request, current, db, "+created", ct);
         var viewer = current.Viewer;
