@@ -28,6 +28,15 @@ public abstract class PictureFileTests(PictureFilesInstance instance)
         Assert.Contains("Content-Range", response.Headers.GetValues("Access-Control-Expose-Headers").Single(), StringComparison.OrdinalIgnoreCase);
     }
 
+    [Theory]
+    [InlineData("/api/pictures/{flat}/thumb.jpg")]
+    [InlineData("/api/pictures/{360}/tiled/0_0.jpg")]
+    [InlineData("/api/collections/{sequence}/thumb.jpg")]
+    public Task File_routes_look_pictures_up_on_the_read_pool(string route) =>
+        ReadPoolProbe.AssertRouteUsesReadPoolAsync(instance, route.Replace("{flat}", instance["public-flat"].ToString(), StringComparison.Ordinal)
+            .Replace("{360}", instance["public-360"].ToString(), StringComparison.Ordinal)
+            .Replace("{sequence}", instance.PublicSequence.ToString(), StringComparison.Ordinal));
+
     [Fact]
     public async Task Head_gives_the_size_and_validators_without_a_body()
     {
