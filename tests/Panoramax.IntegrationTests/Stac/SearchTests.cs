@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Npgsql;
 using Panoramax.IntegrationTests.Infrastructure;
 
 namespace Panoramax.IntegrationTests.Stac;
@@ -86,6 +87,61 @@ public class SearchTests(StacFixture f) : IClassFixture<StacFixture>
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var fc = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal(f.Flat2.PictureIds.Reverse(), Ids(fc));
+    }
+
+    [Fact]
+    public async Task Search_gives_its_read_connection_back_whether_the_client_reads_or_hangs_up()
+    {
+        // Search answers are written while their rows still arrive: the connection must go back to the pool
+        // after a whole answer and after a request the client cancels, whichever query shape (prepared or not).
+        var pool = ReadPoolProbe.ReadPool(f);
+        var size = new NpgsqlConnectionStringBuilder(pool.ConnectionString).MaxPoolSize;
+        var polygon = Uri.EscapeDataString("""{"type":"Polygon","coordinates":[[[11.87,43.46],[11.89,43.46],[11.89,43.47],[11.87,43.47],[11.87,43.46]]]}""");
+        for (var i = 0; i < size + 5; i++)
+        {
+            using var cancel = new CancellationTokenSource();
+            var path = (i % 3) switch
+            {
+                0 => $"/api/search?bbox={Arezzo}&limit=1000",
+                1 => $"/api/search?limit=1000&filter={Uri.EscapeDataString("type = 'flat'")}",
+                _ => $"/api/search?intersects={polygon}&limit=1000",
+            };
+            var request = f.Http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead, cancel.Token);
+            if (i % 2 == 1)
+            {
+                await cancel.CancelAsync();
+            }
+            try
+            {
+                using var response = await request;
+                await response.Content.ReadAsByteArrayAsync(cancel.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        // Every connection of the pool can be taken at once: none was left with an abandoned answer.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var held = new List<NpgsqlConnection>();
+        try
+        {
+            for (var i = 0; i < size; i++)
+            {
+                held.Add(await pool.OpenConnectionAsync(timeout.Token));
+            }
+        }
+        finally
+        {
+            foreach (var c in held)
+            {
+                await c.DisposeAsync();
+            }
+        }
+        Assert.Equal(size, held.Count);
+        // And the route still answers whole pages.
+        Assert.Equal(f.Flat1.PictureIds.Count - 1 + f.Flat2.PictureIds.Count + f.Sphere.PictureIds.Count,
+            Ids(await f.GetJsonAsync($"/api/search?bbox={Arezzo}&limit=10000")).Count);
     }
 
     [Theory]
