@@ -202,7 +202,7 @@ public static class AuthEndpoints
     {
         if (request.HasFormContentType)
         {
-            var form = await request.ReadFormAsync(ct);
+            var form = await FormBody.ReadAsync(request, ct);
             return (form.ToDictionary(kv => kv.Key, kv => (string?)kv.Value.ToString(), StringComparer.Ordinal), true);
         }
         var body = await JsonBody.ReadObjectAsync(request, StatusCodes.Status415UnsupportedMediaType,

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
+using Npgsql;
 
 namespace Panoramax.Server.Http;
 
@@ -15,6 +16,8 @@ public static class ApiErrorHandling
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             StatusCodeSelector = ex => StatusFor(ex).Status,
+            // A client's mistake (4xx) is answered, not logged as a server failure; 5xx are logged below.
+            SuppressDiagnosticsCallback = c => StatusFor(c.Exception).Status < 500,
             ExceptionHandler = async context =>
             {
                 var ex = context.Features.Get<IExceptionHandlerFeature>()?.Error;
@@ -47,9 +50,17 @@ public static class ApiErrorHandling
         BadHttpRequestException bad when bad.InnerException is JsonException json =>
             (StatusCodes.Status400BadRequest, "The request body is not valid JSON", new { error = json.Message }),
         BadHttpRequestException bad => (bad.StatusCode, bad.Message, null),
+        // Raised by the framework's readers of request bodies (forms, multipart, compressed bodies) on malformed input.
+        InvalidDataException invalid => (StatusCodes.Status400BadRequest, "The request body is malformed", new { error = invalid.Message }),
         OperationCanceledException => (499, "The request was cancelled", null),
+        // Only text from a request can hold a NUL character, which PostgreSQL text and jsonb refuse.
+        _ when NulInText(ex) is { } pg => (StatusCodes.Status400BadRequest, "Text values cannot contain NUL (\\u0000) characters", new { error = pg.MessageText }),
         _ => (StatusCodes.Status500InternalServerError, "Internal server error: the problem was logged; please report it to the instance administrator", null),
     };
+
+    private static PostgresException? NulInText(Exception? ex) =>
+        (ex as PostgresException ?? ex?.InnerException as PostgresException) is { SqlState: PostgresErrorCodes.CharacterNotInRepertoire or PostgresErrorCodes.UntranslatableCharacter } pg
+            ? pg : null;
 
     private static string DefaultMessage(int status, HttpRequest request) => status switch
     {

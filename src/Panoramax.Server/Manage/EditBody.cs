@@ -29,7 +29,7 @@ internal sealed class EditBody
         var fields = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
         if (request.HasFormContentType)
         {
-            var form = await request.ReadFormAsync(ct);
+            var form = await FormBody.ReadAsync(request, ct);
             foreach (var (k, v) in form)
             {
                 fields[k] = JsonSerializer.SerializeToElement(v.ToString());

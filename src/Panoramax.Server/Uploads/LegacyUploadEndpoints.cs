@@ -41,12 +41,12 @@ public static class LegacyUploadEndpoints
         string? title;
         if (request.HasJsonContentType())
         {
-            using var doc = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
-            title = doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("title", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+            var body = await JsonBody.ParseObjectAsync(request, "The collection must be a JSON object ({\"title\": …})", ct);
+            title = body.TryGetProperty("title", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
         }
         else if (request.HasFormContentType)
         {
-            var form = await request.ReadFormAsync(ct);
+            var form = await FormBody.ReadAsync(request, ct);
             title = form["title"].ToString();
         }
         else

@@ -1,0 +1,83 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Panoramax.IntegrationTests.Infrastructure;
+
+namespace Panoramax.IntegrationTests.Foundation;
+
+/// <summary>
+/// Bodies that break the framework's readers (a truncated multipart body, a form field name over the limit, JSON that
+/// does not parse) on the routes that accept forms: each is a 400 JSON error, never a 500.
+/// </summary>
+public class MalformedBodyTests(TestInstance instance) : IClassFixture<TestInstance>
+{
+    public static TheoryData<string, string> Routes => new()
+    {
+        { "POST", "/api/auth/local/login" },
+        { "POST", "/api/auth/local/register" },
+        { "POST", "/api/collections" },
+        { "PATCH", "/api/collections/{sequence}" },
+        { "POST", "/api/moderation/takedown" },
+        { "POST", "/api/moderation/restore" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Routes))]
+    public async Task Truncated_multipart_body_is_400(string method, string route)
+    {
+        var content = new ByteArrayContent(Encoding.ASCII.GetBytes("--zzz\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nhal"));
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse("multipart/form-data; boundary=zzz");
+        await AssertBadRequestAsync(method, route, content);
+    }
+
+    [Theory]
+    [MemberData(nameof(Routes))]
+    public async Task Form_field_name_over_the_limit_is_400(string method, string route)
+    {
+        var content = new StringContent(new string('k', 5000) + "=v", Encoding.ASCII, "application/x-www-form-urlencoded");
+        await AssertBadRequestAsync(method, route, content);
+    }
+
+    [Fact]
+    public async Task Legacy_collection_creation_with_broken_json_is_400()
+    {
+        await AssertBadRequestAsync("POST", "/api/collections", new StringContent("{\"title\": ", Encoding.UTF8, "application/json"));
+        await AssertBadRequestAsync("POST", "/api/collections", new StringContent("[1]", Encoding.UTF8, "application/json"));
+    }
+
+    [Fact]
+    public async Task Nul_characters_in_text_values_are_400()
+    {
+        using var admin = await TestAuth.AdminAsync(instance);
+        var sequence = await TestData.SequenceAsync(instance, await TestData.AccountAsync(instance, "someone"),
+            TestData.Walk(2.35, 48.85, new DateTimeOffset(2024, 5, 1, 10, 0, 0, TimeSpan.Zero), 1), "a sequence");
+        foreach (var path in new[] { "/api/users/search?q=a%00b", "/api/search?filter=model%20%3D%20%27a%00b%27" })
+        {
+            using var response = await admin.GetAsync(path);
+            await JsonAssert.IsApiErrorAsync(response, HttpStatusCode.BadRequest);
+        }
+        using var patch = new HttpRequestMessage(HttpMethod.Patch, $"/api/collections/{sequence.Id}")
+        {
+            Content = new StringContent("{\"title\": \"a\\u0000b\"}", Encoding.UTF8, "application/json"),
+        };
+        using (var response = await admin.SendAsync(patch))
+        {
+            await JsonAssert.IsApiErrorAsync(response, HttpStatusCode.BadRequest);
+        }
+        // Nothing was half-written: the title is unchanged.
+        Assert.Equal("a sequence", (await instance.GetJsonAsync($"/api/collections/{sequence.Id}")).GetProperty("title").GetString());
+        using var register = await instance.Http.PostAsync("/api/auth/local/register",
+            new StringContent("{\"name\": \"x\\u0000y\", \"email\": \"nul@tests.invalid\", \"password\": \"a long enough password\"}", Encoding.UTF8, "application/json"));
+        await JsonAssert.IsApiErrorAsync(register, HttpStatusCode.BadRequest);
+    }
+
+    private async Task AssertBadRequestAsync(string method, string route, HttpContent content)
+    {
+        using var admin = await TestAuth.AdminAsync(instance);
+        var sequence = await TestData.SequenceAsync(instance, await TestData.AccountAsync(instance, "someone"),
+            TestData.Walk(2.35, 48.85, new DateTimeOffset(2024, 5, 1, 10, 0, 0, TimeSpan.Zero), 1), "a sequence");
+        using var request = new HttpRequestMessage(new HttpMethod(method), route.Replace("{sequence}", sequence.Id.ToString(), StringComparison.Ordinal)) { Content = content };
+        using var response = await admin.SendAsync(request);
+        await JsonAssert.IsApiErrorAsync(response, HttpStatusCode.BadRequest);
+    }
+}
