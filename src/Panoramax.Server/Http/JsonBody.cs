@@ -31,6 +31,66 @@ public static class JsonBody
         {
             throw ApiException.BadRequest("The request body is not valid JSON", new { error = e.Message });
         }
-        return body.ValueKind == JsonValueKind.Object ? body : throw ApiException.BadRequest(notObjectMessage);
+        if (body.ValueKind != JsonValueKind.Object)
+        {
+            throw ApiException.BadRequest(notObjectMessage);
+        }
+        if (FirstUnreadableString(body) is { } path)
+        {
+            throw ApiException.BadRequest($"The request body has a string that is not valid Unicode (a lone surrogate escape such as \\ud800) at {path}");
+        }
+        return body;
+    }
+
+    /// <summary>
+    /// The JSON parser accepts an escaped lone surrogate ("\ud800") and only fails when the string is read, deep in a
+    /// route; every name and string is read once here instead. Returns where the first unreadable one is, or null.
+    /// </summary>
+    private static string? FirstUnreadableString(JsonElement e, string path = "$")
+    {
+        switch (e.ValueKind)
+        {
+            case JsonValueKind.String:
+                return Readable(() => e.GetString()) ? null : path;
+            case JsonValueKind.Object:
+                foreach (var p in e.EnumerateObject())
+                {
+                    string? name = null;
+                    if (!Readable(() => name = p.Name))
+                    {
+                        return path;
+                    }
+                    if (FirstUnreadableString(p.Value, $"{path}.{name}") is { } inner)
+                    {
+                        return inner;
+                    }
+                }
+                return null;
+            case JsonValueKind.Array:
+                var i = 0;
+                foreach (var item in e.EnumerateArray())
+                {
+                    if (FirstUnreadableString(item, $"{path}[{i++}]") is { } inner)
+                    {
+                        return inner;
+                    }
+                }
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    private static bool Readable(Action read)
+    {
+        try
+        {
+            read();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 }

@@ -71,6 +71,14 @@ public class MalformedBodyTests(TestInstance instance) : IClassFixture<TestInsta
         await JsonAssert.IsApiErrorAsync(register, HttpStatusCode.BadRequest);
     }
 
+    [Theory]
+    [InlineData("POST", "/api/auth/local/register", "{\"name\": \"a\\ud800\", \"email\": \"s@tests.invalid\", \"password\": \"a long enough password\"}")]
+    [InlineData("POST", "/api/collections", "{\"title\": \"a\\udc00b\"}")]
+    [InlineData("PATCH", "/api/collections/{sequence}", "{\"title\": \"ok\", \"\\ud800\": 1}")]
+    [InlineData("POST", "/api/search", "{\"collections\": [\"\\ud800\"]}")]
+    public Task Json_strings_with_a_lone_surrogate_escape_are_400(string method, string route, string body) =>
+        AssertBadRequestAsync(method, route, new StringContent(body, Encoding.UTF8, "application/json"));
+
     private async Task AssertBadRequestAsync(string method, string route, HttpContent content)
     {
         using var admin = await TestAuth.AdminAsync(instance);
