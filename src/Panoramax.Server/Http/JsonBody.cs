@@ -35,32 +35,34 @@ public static class JsonBody
         {
             throw ApiException.BadRequest(notObjectMessage);
         }
-        if (FirstUnreadableString(body) is { } path)
+        if (FirstUnstorableString(body) is { } path)
         {
-            throw ApiException.BadRequest($"The request body has a string that is not valid Unicode (a lone surrogate escape such as \\ud800) at {path}");
+            throw ApiException.BadRequest($"The request body has a string that cannot be stored at {path}: a lone surrogate escape (such as \\ud800) or a NUL character (\\u0000)");
         }
         return body;
     }
 
     /// <summary>
-    /// The JSON parser accepts an escaped lone surrogate ("\ud800") and only fails when the string is read, deep in a
-    /// route; every name and string is read once here instead. Returns where the first unreadable one is, or null.
+    /// The JSON parser accepts an escaped lone surrogate ("\ud800"), which only fails when a route reads the string, and
+    /// "\u0000", which PostgreSQL refuses in text and jsonb; every name and string is checked once here instead.
+    /// Returns where the first such string is, or null.
     /// </summary>
-    private static string? FirstUnreadableString(JsonElement e, string path = "$")
+    private static string? FirstUnstorableString(JsonElement e, string path = "$")
     {
         switch (e.ValueKind)
         {
             case JsonValueKind.String:
-                return Readable(() => e.GetString()) ? null : path;
+                string? text = null;
+                return Readable(() => text = e.GetString()) && !text!.Contains('\0', StringComparison.Ordinal) ? null : path;
             case JsonValueKind.Object:
                 foreach (var p in e.EnumerateObject())
                 {
                     string? name = null;
-                    if (!Readable(() => name = p.Name))
+                    if (!Readable(() => name = p.Name) || name!.Contains('\0', StringComparison.Ordinal))
                     {
                         return path;
                     }
-                    if (FirstUnreadableString(p.Value, $"{path}.{name}") is { } inner)
+                    if (FirstUnstorableString(p.Value, $"{path}.{name}") is { } inner)
                     {
                         return inner;
                     }
@@ -70,7 +72,7 @@ public static class JsonBody
                 var i = 0;
                 foreach (var item in e.EnumerateArray())
                 {
-                    if (FirstUnreadableString(item, $"{path}[{i++}]") is { } inner)
+                    if (FirstUnstorableString(item, $"{path}[{i++}]") is { } inner)
                     {
                         return inner;
                     }
