@@ -93,10 +93,11 @@ public sealed class ReceivedUpload : IAsyncDisposable
             await upload.DisposeAsync();
             throw TooLarge(maxFileBytes);
         }
-        catch (InvalidDataException e)
+        // A broken boundary, or a body that ends before its closing boundary (a truncated or interrupted upload).
+        catch (Exception e) when (e is InvalidDataException or IOException && e is not BadHttpRequestException)
         {
             await upload.DisposeAsync();
-            throw ApiException.BadRequest("The multipart/form-data body is malformed", new { error = e.Message });
+            throw ApiException.BadRequest("The multipart/form-data body is malformed or incomplete", new { error = e.Message });
         }
         catch
         {

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using Panoramax.IntegrationTests.Infrastructure;
 
 namespace Panoramax.IntegrationTests.Foundation;
@@ -36,6 +38,25 @@ public class MalformedBodyTests(TestInstance instance) : IClassFixture<TestInsta
     {
         var content = new StringContent(new string('k', 5000) + "=v", Encoding.ASCII, "application/x-www-form-urlencoded");
         await AssertBadRequestAsync(method, route, content);
+    }
+
+    [Fact]
+    public async Task Truncated_picture_uploads_are_400()
+    {
+        using var admin = await TestAuth.AdminAsync(instance);
+        using var set = await admin.PostAsync("/api/upload_sets", new StringContent("{\"title\": \"truncated\"}", Encoding.UTF8, "application/json"));
+        var setId = (await set.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        using var collection = await admin.PostAsync("/api/collections", new StringContent("{\"title\": \"truncated\"}", Encoding.UTF8, "application/json"));
+        var collectionId = (await collection.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        foreach (var (route, part) in new[] { ($"/api/upload_sets/{setId}/files", "file"), ($"/api/collections/{collectionId}/items", "picture") })
+        {
+            // The file part starts, then the body ends without its closing boundary.
+            var content = new ByteArrayContent(Encoding.ASCII.GetBytes(
+                $"--zzz\r\nContent-Disposition: form-data; name=\"{part}\"; filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n\u00ff\u00d8\u00ff\u00e0"));
+            content.Headers.ContentType = MediaTypeHeaderValue.Parse("multipart/form-data; boundary=zzz");
+            using var response = await admin.PostAsync(route, content);
+            await JsonAssert.IsApiErrorAsync(response, HttpStatusCode.BadRequest);
+        }
     }
 
     [Fact]
