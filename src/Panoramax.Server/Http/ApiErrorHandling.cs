@@ -16,17 +16,24 @@ public static class ApiErrorHandling
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             StatusCodeSelector = ex => StatusFor(ex).Status,
-            // A client's mistake (4xx) is answered, not logged as a server failure; 5xx are logged below.
-            SuppressDiagnosticsCallback = c => StatusFor(c.Exception).Status < 500,
+            // A client's mistake (4xx) and a failure a route chose to report (a peer down: 502) are answered, not logged
+            // as unhandled; the rest is logged below.
+            SuppressDiagnosticsCallback = c => Deliberate(c.Exception) || StatusFor(c.Exception).Status < 500,
             ExceptionHandler = async context =>
             {
                 var ex = context.Features.Get<IExceptionHandlerFeature>()?.Error;
                 var (status, message, details) = StatusFor(ex);
                 if (status >= 500)
                 {
-                    context.RequestServices.GetRequiredService<ILoggerFactory>()
-                        .CreateLogger("Panoramax.Errors")
-                        .LogError(ex, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
+                    var log = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Panoramax.Errors");
+                    if (Deliberate(ex))
+                    {
+                        log.LogWarning("{Method} {Path} answered {Status}: {Message}", context.Request.Method, context.Request.Path, status, message);
+                    }
+                    else
+                    {
+                        log.LogError(ex, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
+                    }
                 }
                 if (ex is Panoramax.Auth.AuthException { RetryAfterSeconds: { } retry })
                 {
@@ -57,6 +64,9 @@ public static class ApiErrorHandling
         _ when NulInText(ex) is { } pg => (StatusCodes.Status400BadRequest, "Text values cannot contain NUL (\\u0000) characters", new { error = pg.MessageText }),
         _ => (StatusCodes.Status500InternalServerError, "Internal server error: the problem was logged; please report it to the instance administrator", null),
     };
+
+    /// <summary>An error a route raised on purpose, with the status and message it chose.</summary>
+    private static bool Deliberate(Exception? ex) => ex is ApiException or Panoramax.Auth.AuthException;
 
     private static PostgresException? NulInText(Exception? ex) =>
         (ex as PostgresException ?? ex?.InnerException as PostgresException) is { SqlState: PostgresErrorCodes.CharacterNotInRepertoire or PostgresErrorCodes.UntranslatableCharacter } pg

@@ -33,6 +33,7 @@ public sealed class ServerProcessTests : IDisposable
         }
 
         var first = await RunUntilStoppedAsync();
+        Assert.DoesNotContain("fail:", first, StringComparison.Ordinal);
         Assert.Contains("First start: admin account 'admin' created.", first, StringComparison.Ordinal);
         Assert.Contains("Started the embedded PostgreSQL", first, StringComparison.Ordinal);
         Assert.Contains("Stopped the embedded PostgreSQL", first, StringComparison.Ordinal);
@@ -91,6 +92,13 @@ public sealed class ServerProcessTests : IDisposable
                 }
             }
             Assert.True(status == HttpStatusCode.OK, $"server did not serve /api: {Output()}");
+            // Client mistakes are answered, not logged as server failures (an operator reads "fail:" as "look at me").
+            using (var missing = await http.GetAsync($"/api/collections/{Guid.NewGuid()}"))
+            using (var badJson = await http.PostAsync("/api/search", new StringContent("{", Encoding.UTF8, "application/json")))
+            using (var badQuery = await http.GetAsync("/api/search?bbox=1,2,3"))
+            {
+                Assert.Equal([HttpStatusCode.NotFound, HttpStatusCode.BadRequest, HttpStatusCode.BadRequest], [missing.StatusCode, badJson.StatusCode, badQuery.StatusCode]);
+            }
 
             // SIGTERM takes the same graceful path as Ctrl-C in a terminal. (SIGINT itself cannot be
             // tested reliably: a shell running the test suite in the background makes children ignore it.)
