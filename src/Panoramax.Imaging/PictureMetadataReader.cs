@@ -23,14 +23,21 @@ public sealed class PictureMetadataReader
     private const int MaxUtcOffsetMinutes = 14 * 60;
 
     private readonly bool _verifyPixelData;
+    private readonly long _maxPixels;
 
     /// <param name="verifyPixelData">
     /// Decode the whole image (at 1/8 scale, cheap) to catch truncated or corrupt pixel data at upload time rather
     /// than publishing a half-grey picture. Skipped, not failed, when libvips is unavailable.
     /// </param>
-    public PictureMetadataReader(bool verifyPixelData = true)
+    /// <param name="maxPixels">
+    /// Largest picture accepted, in pixels (width × height). Processing decodes a picture whole, and a JPEG of one
+    /// colour compresses to almost nothing: a few megabytes can declare a billion pixels.
+    /// </param>
+    public PictureMetadataReader(bool verifyPixelData = true, long maxPixels = long.MaxValue)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPixels, 1);
         _verifyPixelData = verifyPixelData;
+        _maxPixels = maxPixels;
     }
 
     public PictureReadResult Read(string path, PictureOverrides? overrides = null)
@@ -66,10 +73,16 @@ public sealed class PictureMetadataReader
     {
         try
         {
-            var rejection = CheckFormat(stream, out var directories);
+            var rejection = CheckFormat(stream, out var directories, out var pixels);
             if (rejection is not null)
             {
                 return PictureReadResult.Rejected(rejection);
+            }
+            if (pixels.Width * pixels.Height > _maxPixels)
+            {
+                // Before any decoding: the frame header is all it takes to refuse.
+                return PictureReadResult.Rejected(PictureRejection.InvalidFile(FormattableString.Invariant(
+                    $"The picture is {pixels.Width} × {pixels.Height} pixels ({pixels.Width * pixels.Height / 1e6:0.#} megapixels); this instance accepts pictures of up to {_maxPixels / 1e6:0.#} megapixels. Downscale it and upload it again.")));
             }
             if (_verifyPixelData && VipsRuntime.IsAvailable)
             {
@@ -89,9 +102,10 @@ public sealed class PictureMetadataReader
         }
     }
 
-    private static PictureRejection? CheckFormat(Stream stream, out IReadOnlyList<Directory>? directories)
+    private static PictureRejection? CheckFormat(Stream stream, out IReadOnlyList<Directory>? directories, out (long Width, long Height) pixels)
     {
         directories = null;
+        pixels = default;
         stream.Position = 0;
         if (stream.Length == 0)
         {
@@ -129,6 +143,7 @@ public sealed class PictureMetadataReader
         {
             return PictureRejection.InvalidFile("The JPEG file has no image frame (it is damaged or not a real picture).");
         }
+        pixels = (w, h);
         return null;
     }
 

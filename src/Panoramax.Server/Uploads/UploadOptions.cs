@@ -11,6 +11,13 @@ public sealed class UploadOptions
     [Range(1024, long.MaxValue)]
     public long MaxFileBytes { get; set; } = 100L * 1024 * 1024;
 
+    /// <summary>
+    /// Largest picture accepted, in pixels (width × height; 150 megapixels by default, as the blurring service): larger
+    /// files are refused at upload with their size, since processing decodes a picture whole in memory.
+    /// </summary>
+    [Range(1, long.MaxValue)]
+    public long MaxPixels { get; set; } = 150_000_000;
+
     /// <summary>Where files are spooled while they are received and checked; empty means <c>&lt;DataDirectory&gt;/tmp/uploads</c>.</summary>
     public string? SpoolDirectory { get; set; }
 

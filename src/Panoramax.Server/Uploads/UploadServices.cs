@@ -9,7 +9,7 @@ public static class UploadServices
     public static IServiceCollection AddPanoramaxUploads(this IServiceCollection services)
     {
         services.AddOptions<UploadOptions>().BindConfiguration(UploadOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton(new PictureMetadataReader());
+        services.AddSingleton(sp => new PictureMetadataReader(maxPixels: sp.GetRequiredService<IOptions<UploadOptions>>().Value.MaxPixels));
         services.AddSingleton<UploadSpool>();
         services.AddScoped<Uploader>();
         services.AddSingleton(sp => new MetadataTagWriter(sp.GetRequiredService<IOptions<UploadOptions>>().Value.Exiv2Path));

@@ -28,6 +28,13 @@ public sealed class SmallLimitInstance : AnonymousUploadInstance
     protected override IEnumerable<KeyValuePair<string, string>> ExtraSettings => [new("Panoramax:Uploads:MaxFileBytes", Limit.ToString(System.Globalization.CultureInfo.InvariantCulture))];
 }
 
+/// <summary>Same, with a small picture size limit (in pixels).</summary>
+public sealed class SmallPictureLimitInstance : AnonymousUploadInstance
+{
+    public const long MaxPixels = 100_000;
+    protected override IEnumerable<KeyValuePair<string, string>> ExtraSettings => [new("Panoramax:Uploads:MaxPixels", MaxPixels.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+}
+
 /// <summary>The default: uploads need an account (no job worker, as above).</summary>
 public sealed class ForcedAuthInstance : TestInstance
 {

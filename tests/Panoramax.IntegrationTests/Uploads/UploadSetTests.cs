@@ -375,6 +375,26 @@ public sealed class UploadSizeLimitTests(SmallLimitInstance instance) : IClassFi
     }
 }
 
+/// <summary>The pixel limit: a picture larger than it is a tracked invalid_file rejection that gives its size.</summary>
+public sealed class UploadPixelLimitTests(SmallPictureLimitInstance instance) : IClassFixture<SmallPictureLimitInstance>
+{
+    [Fact]
+    public async Task Picture_over_the_pixel_limit_is_rejected_with_its_size_and_the_limit()
+    {
+        var set = (await instance.CreateSetAsync()).Id();
+        // 640 × 480 = 307,200 pixels against a limit of 100,000.
+        var (status, body) = await instance.UploadAsync(set, "a-exif-samples-arezzo/DSCN0010.jpg");
+        Assert.Equal(400, status);
+        Assert.Contains("640 × 480 pixels", body.GetProperty("message").GetString(), StringComparison.Ordinal);
+        var files = await instance.GetJsonAsync($"/api/upload_sets/{set}/files");
+        var rejected = Assert.Single(files.GetProperty("files").EnumerateArray()).GetProperty("rejected");
+        Assert.Equal("invalid_file", rejected.GetProperty("reason").GetString());
+        Assert.Contains("0.1 megapixels", rejected.GetProperty("message").GetString(), StringComparison.Ordinal);
+        // 100 × 150 pictures still go through.
+        Assert.Equal(202, (await instance.UploadAsync(set, "c-immich-formats/datetimeoriginal-gps.jpg")).Status);
+    }
+}
+
 /// <summary>The default: uploads need an account (GeoVisio's plain 401 body), reads stay open.</summary>
 public sealed class UploadAuthTests(ForcedAuthInstance instance) : IClassFixture<ForcedAuthInstance>
 {

@@ -216,6 +216,38 @@ public class PictureMetadataReaderTests
     }
 
     [Fact]
+    public void Picture_over_the_pixel_limit_is_rejected_from_its_header_before_any_decoding()
+    {
+        // A real picture whose frame header now declares 60000 × 60000 pixels: decoding it would fail as truncated, so
+        // the size message proves the limit is checked first, from the header alone.
+        var bytes = File.ReadAllBytes(SharedData.Path("a-exif-samples-arezzo/DSCN0010.jpg"));
+        // Walk the segments (the EXIF thumbnail inside APP1 has a frame header of its own) to the main frame header.
+        var sof = 2;
+        while (bytes[sof + 1] is not (0xC0 or 0xC1 or 0xC2))
+        {
+            sof += 2 + ((bytes[sof + 2] << 8) | bytes[sof + 3]);
+        }
+        bytes[sof + 5] = bytes[sof + 7] = 60000 >> 8;
+        bytes[sof + 6] = bytes[sof + 8] = 60000 & 0xFF;
+        using var bomb = new MemoryStream(bytes);
+
+        var result = new PictureMetadataReader(maxPixels: 150_000_000).Read(bomb);
+
+        Assert.False(result.IsAccepted);
+        Assert.Equal(RejectionReasons.InvalidFile, result.Rejection.Reason);
+        Assert.Contains("60000 × 60000 pixels (3600 megapixels)", result.Rejection.Message, StringComparison.Ordinal);
+        Assert.Contains("up to 150 megapixels", result.Rejection.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Picture_at_or_under_the_pixel_limit_is_accepted()
+    {
+        // DSCN0010.jpg is 640 × 480.
+        Assert.True(new PictureMetadataReader(maxPixels: 640 * 480).Read(SharedData.Path("a-exif-samples-arezzo/DSCN0010.jpg")).IsAccepted);
+        Assert.False(new PictureMetadataReader(maxPixels: 640 * 480 - 1).Read(SharedData.Path("a-exif-samples-arezzo/DSCN0010.jpg")).IsAccepted);
+    }
+
+    [Fact]
     public void Reading_a_stream_gives_the_same_metadata_as_reading_the_file()
     {
         var path = SharedData.Path("b-mapillary-tools/DSC00001.JPG");
