@@ -45,6 +45,11 @@ public sealed class LocalAccountService(PanoramaxDbContext db, IOptions<AuthOpti
             throw new AuthException(400, "The e-mail address is not valid", new { fields = EmailField });
         }
         CheckPassword(password, o);
+        // Registrations take turns (they are rare): two people asking for the same name at the same moment must not
+        // both pass the checks below. Names are only unique among registrations (external logins may share one), so no
+        // index can say it. The lock is released with the transaction.
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(hashtext('panoramax.register'))", ct);
         var pattern = LikeLiteral(name);
         if (await db.Accounts.AnyAsync(a => EF.Functions.ILike(a.Name, pattern), ct))
         {
@@ -68,7 +73,16 @@ public sealed class LocalAccountService(PanoramaxDbContext db, IOptions<AuthOpti
         };
         account.PasswordHash = Hasher.HashPassword(account, password!);
         db.Accounts.Add(account);
-        await db.SaveChangesAsync(ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException e) when (e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
+        {
+            // The e-mail was given to another account by another route (a profile change) since the check.
+            throw new AuthException(409, "An account already uses this e-mail address");
+        }
+        await tx.CommitAsync(ct);
         return account;
     }
 

@@ -125,6 +125,28 @@ public class LocalAccountTests(TestInstance instance) : IClassFixture<TestInstan
         Assert.Equal(HttpStatusCode.OK, (await http.PostAsJsonAsync("/api/auth/local/login", new { name = login, password = TestAuth.PasswordOf("forgetful") })).StatusCode);
     }
 
+    [Fact]
+    public async Task Simultaneous_registrations_of_one_name_make_one_account_and_conflicts()
+    {
+        var attempts = Enumerable.Range(0, 8).Select(async i =>
+        {
+            using var http = new HttpClient { BaseAddress = instance.BaseUrl };
+            using var response = await http.PostAsJsonAsync("/api/auth/local/register",
+                new { name = "Same Moment", email = $"same{i}@example.org", password = "a long enough password" });
+            return response.StatusCode;
+        });
+
+        var statuses = await Task.WhenAll(attempts);
+
+        Assert.Single(statuses, s => s == HttpStatusCode.Created);
+        Assert.All(statuses.Where(s => s != HttpStatusCode.Created), s => Assert.Equal(HttpStatusCode.Conflict, s));
+        var (scope, db) = instance.OpenDb();
+        await using (scope)
+        {
+            Assert.Equal(1, await db.Accounts.CountAsync(a => a.Name == "Same Moment"));
+        }
+    }
+
     [Theory]
     [InlineData("{\"name\":\"\",\"password\":\"long enough password\"}", HttpStatusCode.BadRequest)]
     [InlineData("{\"name\":\"short-pass\",\"password\":\"short\"}", HttpStatusCode.BadRequest)]
