@@ -79,7 +79,7 @@ public sealed class LocalAccountService(PanoramaxDbContext db, IOptions<AuthOpti
         }
         catch (DbUpdateException e) when (e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
         {
-            // The e-mail was given to another account by another route (a profile change) since the check.
+            // Another route (an external login bringing its e-mail) gave it to an account since the check.
             throw new AuthException(409, "An account already uses this e-mail address");
         }
         await tx.CommitAsync(ct);
