@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text;
 using Npgsql;
 using Panoramax.Domain.Visibility;
@@ -71,117 +70,20 @@ public static class ItemQuery
         NpgsqlDataSource db, Viewer viewer, ItemFilter filter, ItemOrder order, int? limit,
         (double X, double Y)? orderPoint, CancellationToken ct)
     {
-        await using var stream = await OpenAsync(db, viewer, filter, order, limit, orderPoint, ct);
-        var rows = new List<ItemRow>(limit is { } cap && cap < 1000 ? cap : 64);
-        while (await stream.NextAsync(ct) is { } row)
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var cmd = conn.CreateCommand();
+        cmd.CommandText = Compose(cmd.Parameters, viewer, filter, order, limit, orderPoint);
+        // The two hot shapes (search by place, a sequence's items by rank) are prepared once per pooled connection:
+        // planning them cost PostgreSQL as much as running them. Their only sensible plans are index walks that stop at
+        // the limit, so a generic plan is safe. Date ranges, polygons and CQL2 filters (free-form text) can make another
+        // index the better start depending on their values: those keep a plan made for each call.
+        if (order is ItemOrder.Distance or ItemOrder.Rank
+            && filter is { ExtraPredicate: null, CapturedFrom: null, CapturedTo: null, IntersectsGeoJson: null })
         {
-            rows.Add(row);
+            await cmd.PrepareAsync(ct);
         }
-        return rows;
-    }
-
-    /// <summary>
-    /// Runs the item query and hands its rows over one by one as PostgreSQL sends them, so an answer can be written
-    /// while the rest is still being read. The query has run and its first row (if any) has arrived when this returns:
-    /// errors the SQL raises on its input (an invalid geometry…) surface here, before anything is answered.
-    /// </summary>
-    /// <returns>The rows; dispose it to give the connection back.</returns>
-    public static async Task<ItemStream> OpenAsync(
-        NpgsqlDataSource db, Viewer viewer, ItemFilter filter, ItemOrder order, int? limit,
-        (double X, double Y)? orderPoint, CancellationToken ct)
-    {
-        var conn = await db.OpenConnectionAsync(ct);
-        var cmd = conn.CreateCommand();
-        NpgsqlDataReader? reader = null;
-        try
-        {
-            cmd.CommandText = Compose(cmd.Parameters, viewer, filter, order, limit, orderPoint);
-            // The two hot shapes (search by place, a sequence's items by rank) are prepared once per pooled connection:
-            // planning them cost PostgreSQL as much as running them. Their only sensible plans are index walks that stop at
-            // the limit, so a generic plan is safe. Date ranges, polygons and CQL2 filters (free-form text) can make another
-            // index the better start depending on their values: those keep a plan made for each call.
-            if (order is ItemOrder.Distance or ItemOrder.Rank
-                && filter is { ExtraPredicate: null, CapturedFrom: null, CapturedTo: null, IntersectsGeoJson: null })
-            {
-                await cmd.PrepareAsync(ct);
-            }
-            reader = await cmd.ExecuteReaderAsync(ct);
-            var stream = new ItemStream(conn, cmd, reader);
-            await stream.ReadAheadAsync(ct);
-            return stream;
-        }
-        catch
-        {
-            if (reader is not null)
-            {
-                await reader.DisposeAsync();
-            }
-            await cmd.DisposeAsync();
-            await conn.DisposeAsync();
-            throw;
-        }
-    }
-
-    /// <summary>Rows of an item query being read (see <see cref="OpenAsync"/>); holds a pooled connection until disposed.</summary>
-    public sealed class ItemStream : IAsyncDisposable
-    {
-        private readonly NpgsqlConnection _conn;
-        private readonly NpgsqlCommand _cmd;
-        private readonly NpgsqlDataReader _reader;
-        private ItemRow? _ahead;
-        private bool _disposed;
-
-        internal ItemStream(NpgsqlConnection conn, NpgsqlCommand cmd, NpgsqlDataReader reader)
-        {
-            _conn = conn;
-            _cmd = cmd;
-            _reader = reader;
-        }
-
-        internal async Task ReadAheadAsync(CancellationToken ct) =>
-            _ahead = await _reader.ReadAsync(ct) ? ReadRow(_reader) : null;
-
-        /// <summary>The next row, or null after the last one.</summary>
-        public async ValueTask<ItemRow?> NextAsync(CancellationToken ct)
-        {
-            var row = _ahead;
-            if (row is not null)
-            {
-                _ahead = null;
-                return row;
-            }
-            return !_disposed && await _reader.ReadAsync(ct) ? ReadRow(_reader) : null;
-        }
-
-        /// <summary>Every remaining row; the connection goes back to its pool as soon as the last one is read (or the reading stops).</summary>
-        public async IAsyncEnumerable<ItemRow> RemainingAsync([EnumeratorCancellation] CancellationToken ct = default)
-        {
-            try
-            {
-                while (await NextAsync(ct) is { } row)
-                {
-                    yield return row;
-                }
-            }
-            finally
-            {
-                // Also when the reading is abandoned (the client hung up, the answer failed).
-                await DisposeAsync();
-            }
-        }
-
-        /// <summary>Closes the reader and gives the connection back to its pool; safe to call more than once.</summary>
-        public async ValueTask DisposeAsync()
-        {
-            if (_disposed)
-            {
-                return;
-            }
-            _disposed = true;
-            await _reader.DisposeAsync();
-            await _cmd.DisposeAsync();
-            await _conn.DisposeAsync();
-        }
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await ReadRowsAsync(r, limit, ct);
     }
 
     /// <summary>The item SQL for this filter and order, its values added to <paramref name="p"/>.</summary>
@@ -320,54 +222,49 @@ public static class ItemQuery
         var rows = new List<ItemRow>(limit is { } cap && cap < 1000 ? cap : 64);
         while (await r.ReadAsync(ct))
         {
-            rows.Add(ReadRow(r));
+            var seqId = r.GetGuid(1);
+            rows.Add(new ItemRow
+            {
+                Id = r.GetGuid(0),
+                SequenceId = seqId,
+                Rank = r.GetInt32(2),
+                Lon = r.GetDouble(3),
+                Lat = r.GetDouble(4),
+                CapturedAt = r.GetFieldValue<DateTimeOffset>(5),
+                UtcOffsetMinutes = r.IsDBNull(6) ? null : r.GetInt16(6),
+                Heading = r.IsDBNull(7) ? null : r.GetDouble(7),
+                Pitch = r.IsDBNull(8) ? null : r.GetDouble(8),
+                Roll = r.IsDBNull(9) ? null : r.GetDouble(9),
+                Kind = r.GetString(10),
+                CameraMake = r.IsDBNull(11) ? null : r.GetString(11),
+                CameraModel = r.IsDBNull(12) ? null : r.GetString(12),
+                FocalLength = r.IsDBNull(13) ? null : r.GetDouble(13),
+                FieldOfView = r.IsDBNull(14) ? null : r.GetDouble(14),
+                Width = r.GetInt32(15),
+                Height = r.GetInt32(16),
+                GpsAccuracy = r.IsDBNull(17) ? null : r.GetDouble(17),
+                HorizontalPixelDensity = r.IsDBNull(18) ? null : r.GetInt32(18),
+                OriginalFileName = r.GetString(19),
+                OriginalFileSize = r.GetInt64(20),
+                Status = r.GetString(21),
+                Visibility = r.GetString(22),
+                License = r.IsDBNull(23) ? null : r.GetString(23),
+                ExifJson = r.GetString(24),
+                SemanticsJson = r.GetString(25),
+                SequenceSemanticsJson = r.GetString(26),
+                TileCols = r.IsDBNull(27) ? null : r.GetInt32(27),
+                TileRows = r.IsDBNull(28) ? null : r.GetInt32(28),
+                CreatedAt = r.GetFieldValue<DateTimeOffset>(29),
+                UpdatedAt = r.GetFieldValue<DateTimeOffset>(30),
+                AccountId = r.GetGuid(31),
+                AccountName = r.GetString(32),
+                Prev = r.IsDBNull(33) ? null : new Neighbour(r.GetGuid(33), seqId, r.GetDouble(34), r.GetDouble(35), r.GetFieldValue<DateTimeOffset>(36)),
+                Next = r.IsDBNull(37) ? null : new Neighbour(r.GetGuid(37), seqId, r.GetDouble(38), r.GetDouble(39), r.GetFieldValue<DateTimeOffset>(40)),
+                RemoteAssetsJson = r.IsDBNull(41) ? null : r.GetString(41),
+                Version = r.GetInt64(42),
+            });
         }
         return rows;
-    }
-
-    private static ItemRow ReadRow(NpgsqlDataReader r)
-    {
-        var seqId = r.GetGuid(1);
-        return new ItemRow
-        {
-            Id = r.GetGuid(0),
-            SequenceId = seqId,
-            Rank = r.GetInt32(2),
-            Lon = r.GetDouble(3),
-            Lat = r.GetDouble(4),
-            CapturedAt = r.GetFieldValue<DateTimeOffset>(5),
-            UtcOffsetMinutes = r.IsDBNull(6) ? null : r.GetInt16(6),
-            Heading = r.IsDBNull(7) ? null : r.GetDouble(7),
-            Pitch = r.IsDBNull(8) ? null : r.GetDouble(8),
-            Roll = r.IsDBNull(9) ? null : r.GetDouble(9),
-            Kind = r.GetString(10),
-            CameraMake = r.IsDBNull(11) ? null : r.GetString(11),
-            CameraModel = r.IsDBNull(12) ? null : r.GetString(12),
-            FocalLength = r.IsDBNull(13) ? null : r.GetDouble(13),
-            FieldOfView = r.IsDBNull(14) ? null : r.GetDouble(14),
-            Width = r.GetInt32(15),
-            Height = r.GetInt32(16),
-            GpsAccuracy = r.IsDBNull(17) ? null : r.GetDouble(17),
-            HorizontalPixelDensity = r.IsDBNull(18) ? null : r.GetInt32(18),
-            OriginalFileName = r.GetString(19),
-            OriginalFileSize = r.GetInt64(20),
-            Status = r.GetString(21),
-            Visibility = r.GetString(22),
-            License = r.IsDBNull(23) ? null : r.GetString(23),
-            ExifJson = r.GetString(24),
-            SemanticsJson = r.GetString(25),
-            SequenceSemanticsJson = r.GetString(26),
-            TileCols = r.IsDBNull(27) ? null : r.GetInt32(27),
-            TileRows = r.IsDBNull(28) ? null : r.GetInt32(28),
-            CreatedAt = r.GetFieldValue<DateTimeOffset>(29),
-            UpdatedAt = r.GetFieldValue<DateTimeOffset>(30),
-            AccountId = r.GetGuid(31),
-            AccountName = r.GetString(32),
-            Prev = r.IsDBNull(33) ? null : new Neighbour(r.GetGuid(33), seqId, r.GetDouble(34), r.GetDouble(35), r.GetFieldValue<DateTimeOffset>(36)),
-            Next = r.IsDBNull(37) ? null : new Neighbour(r.GetGuid(37), seqId, r.GetDouble(38), r.GetDouble(39), r.GetFieldValue<DateTimeOffset>(40)),
-            RemoteAssetsJson = r.IsDBNull(41) ? null : r.GetString(41),
-            Version = r.GetInt64(42),
-        };
     }
 
     /// <summary>

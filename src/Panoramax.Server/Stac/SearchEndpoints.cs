@@ -41,7 +41,7 @@ public static class SearchEndpoints
         var q = request.Query;
         var search = new SearchRequest(q["limit"], q["bbox"], q["intersects"], q["datetime"], q["ids"], q["collections"],
             q["place_position"], q["place_distance"], q["place_fov_tolerance"], q["filter"], q["sortby"], q["federated"], q["hops"]);
-        return RunAsync(search, links, current, db, options, request.HttpContext, ct);
+        return RunAsync(search, links, current, db, options, request.HttpContext.RequestServices, ct);
     }
 
     internal static async Task<IResult> PostAsync(HttpRequest request, LinkBuilder links, CurrentViewer current, [ReadPool] NpgsqlDataSource db, IOptions<PanoramaxOptions> options, CancellationToken ct)
@@ -58,13 +58,13 @@ public static class SearchEndpoints
             Scalar(body, "limit"), ListOrScalar(body, "bbox"), Geometry(body, "intersects"), Scalar(body, "datetime"),
             List(body, "ids"), List(body, "collections"), ListOrScalar(body, "place_position"), Scalar(body, "place_distance"),
             Scalar(body, "place_fov_tolerance"), Scalar(body, "filter"), SortBy(body), Scalar(body, "federated"), Scalar(body, "hops"));
-        return await RunAsync(search, links, current, db, options, request.HttpContext, ct);
+        return await RunAsync(search, links, current, db, options, request.HttpContext.RequestServices, ct);
     }
 
     private static async Task<IResult> RunAsync(SearchRequest s, LinkBuilder links, CurrentViewer current, NpgsqlDataSource db, IOptions<PanoramaxOptions> options,
-        HttpContext http, CancellationToken ct)
+        IServiceProvider services, CancellationToken ct)
     {
-        var live = LiveFederatedSearch.Requested(s, http.RequestServices);
+        var live = LiveFederatedSearch.Requested(s, services);
         var limit = StacParams.Limit(s.Limit, 1, 10_000, 10);
         var bbox = StacParams.ParseBbox(s.Bbox);
         var datetime = StacParams.ParseDatetime(s.Datetime);
@@ -99,7 +99,18 @@ public static class SearchEndpoints
         // Peers are asked while we read our own database.
         var fanOut = live?.AskAsync(new LiveSearchQuery(bbox is null ? null : [bbox.MinX, bbox.MinY, bbox.MaxX, bbox.MaxY], ids,
             datetime?.Start, datetime?.End, limit), ct);
-        var filter = new ItemFilter
+        List<ItemRow> rows;
+        try
+        {
+            rows = await ReadAsync();
+        }
+        catch (PostgresException e) when (intersects is not null && (e.SqlState == PostgresErrorCodes.InternalError || e.SqlState.StartsWith("22", StringComparison.Ordinal)))
+        {
+            // PostGIS is the judge of geometry validity (unclosed rings, too few points…).
+            throw ApiException.BadRequest($"intersects is not a valid geometry: {e.MessageText}", new { input = intersects });
+        }
+
+        Task<List<ItemRow>> ReadAsync() => ItemQuery.ReadAsync(db, current.Viewer, new ItemFilter
         {
             Ids = ids,
             SequenceIds = collections,
@@ -112,28 +123,14 @@ public static class SearchEndpoints
             ExtraParameters = extraParams,
             // Clients open a picture through its item route, which has prev/next; search answers stay light.
             WithNeighbours = false,
-        };
-        ItemQuery.ItemStream stream;
-        try
-        {
-            stream = await ItemQuery.OpenAsync(db, current.Viewer, filter, order, limit, point, ct);
-        }
-        catch (PostgresException e) when (intersects is not null && (e.SqlState == PostgresErrorCodes.InternalError || e.SqlState.StartsWith("22", StringComparison.Ordinal)))
-        {
-            // PostGIS is the judge of geometry validity (unclosed rings, too few points…).
-            throw ApiException.BadRequest($"intersects is not a valid geometry: {e.MessageText}", new { input = intersects });
-        }
-        // The answer gives the connection back once it has read the last row; this covers an answer never written.
-        http.Response.RegisterForDisposeAsync(stream);
+        }, order, limit, point, ct);
 
         var license = options.Value.Instance.LicenseId;
         JsonArray rootLinks = [StacCollectionJson.Link("root", links.Api("/api"), ApiJson.Json)];
         if (fanOut is null)
         {
-            // Written while PostgreSQL still sends the rest of the rows.
-            return StacItemJson.FeatureCollection(stream, links, license, rootLinks);
+            return StacItemJson.FeatureCollection(rows, links, license, rootLinks);
         }
-        var rows = await stream.RemainingAsync(ct).ToListAsync(ct);
         var (fromPeers, federation) = LiveFederatedSearch.Merge(rows, await fanOut, limit);
         return StacItemJson.FeatureCollection(rows, links, license, rootLinks, fromPeers, federation);
     }

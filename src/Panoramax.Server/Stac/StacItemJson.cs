@@ -421,27 +421,16 @@ public static class StacItemJson
     /// <param name="federation">The <c>federation</c> member, or null for none.</param>
     public static IResult FeatureCollection(IReadOnlyList<ItemRow> rows, LinkBuilder links, string license, JsonArray collectionLinks,
         IReadOnlyList<byte[]> extraFeatures, JsonObject? federation) =>
-        FeatureCollection(rows.ToAsyncEnumerable(), links, license, collectionLinks, extraFeatures, federation);
-
-    /// <summary>
-    /// A FeatureCollection of the items of a query still being read: each is written as it arrives, so writing the
-    /// answer overlaps with PostgreSQL producing the rest.
-    /// </summary>
-    public static IResult FeatureCollection(ItemQuery.ItemStream rows, LinkBuilder links, string license, JsonArray collectionLinks) =>
-        FeatureCollection(rows.RemainingAsync(), links, license, collectionLinks, [], null);
-
-    private static JsonAnswer FeatureCollection(IAsyncEnumerable<ItemRow> rows, LinkBuilder links, string license, JsonArray collectionLinks,
-        IReadOnlyList<byte[]> extraFeatures, JsonObject? federation) =>
-        new(ApiJson.GeoJson, async (a, ct) =>
+        new JsonAnswer(ApiJson.GeoJson, async (a, ct) =>
         {
             var w = a.Writer;
             w.WriteStartObject();
             w.WriteString(N.Type, FeatureCollectionType);
             w.WriteStartArray("features");
-            await foreach (var row in rows.WithCancellation(ct))
+            foreach (var row in rows)
             {
                 Write(w, row, links, license);
-                // A 10,000-item page is never held whole in memory.
+                // The JSON of a 10,000-item page is never held whole in memory (its rows are: the connection is free before we write).
                 await a.CheckpointAsync(ct);
             }
             foreach (var feature in extraFeatures)

@@ -92,8 +92,8 @@ public class SearchTests(StacFixture f) : IClassFixture<StacFixture>
     [Fact]
     public async Task Search_gives_its_read_connection_back_whether_the_client_reads_or_hangs_up()
     {
-        // Search answers are written while their rows still arrive: the connection must go back to the pool
-        // after a whole answer and after a request the client cancels, whichever query shape (prepared or not).
+        // The connection must go back to the read pool after a whole answer and after a request the client cancels,
+        // whichever query shape (prepared or not).
         var pool = ReadPoolProbe.ReadPool(f);
         var size = new NpgsqlConnectionStringBuilder(pool.ConnectionString).MaxPoolSize;
         var polygon = Uri.EscapeDataString("""{"type":"Polygon","coordinates":[[[11.87,43.46],[11.89,43.46],[11.89,43.47],[11.87,43.47],[11.87,43.46]]]}""");
