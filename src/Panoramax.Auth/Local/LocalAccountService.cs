@@ -45,11 +45,8 @@ public sealed class LocalAccountService(PanoramaxDbContext db, IOptions<AuthOpti
             throw new AuthException(400, "The e-mail address is not valid", new { fields = EmailField });
         }
         CheckPassword(password, o);
-        // Registrations take turns (they are rare): two people asking for the same name at the same moment must not
-        // both pass the checks below. Names are only unique among registrations (external logins may share one), so no
-        // index can say it. The lock is released with the transaction.
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(hashtext('panoramax.register'))", ct);
+        // Two people asking for the same name at the same moment must not both pass the checks below.
+        await using var tx = await AccountCreation.BeginAsync(db, ct);
         var pattern = LikeLiteral(name);
         if (await db.Accounts.AnyAsync(a => EF.Functions.ILike(a.Name, pattern), ct))
         {

@@ -172,17 +172,20 @@ public sealed class ExternalLogins(PanoramaxDbContext db, IOptions<AuthOptions> 
     private async Task<Account> FindOrCreateAsync(string provider, string subject, string name, string? email, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var link = await db.ExternalLogins.FirstOrDefaultAsync(l => l.Provider == provider && l.Subject == subject, ct);
-        if (link is not null)
+        if (await LoginExistingAsync(provider, subject, name, now, ct) is { } known)
         {
-            link.DisplayName = name;
-            link.LastLoginAt = now;
-            await db.SaveChangesAsync(ct);
-            return await db.Accounts.SingleAsync(a => a.Id == link.AccountId, ct);
+            return known;
         }
         if (!options.Value.RegistrationIsOpen)
         {
             throw new AuthException(403, "Registration is closed on this instance: ask its administrator for an account");
+        }
+        // One account creation at a time; the same first login arriving twice (a double submit) finds the other's link.
+        await using var tx = await AccountCreation.BeginAsync(db, ct);
+        if (await LoginExistingAsync(provider, subject, name, now, ct) is { } created)
+        {
+            await tx.CommitAsync(ct);
+            return created;
         }
         var self = await db.Instances.AsNoTracking().Where(i => i.IsSelf).Select(i => i.Id).SingleAsync(ct);
         var account = new Account
@@ -207,7 +210,22 @@ public sealed class ExternalLogins(PanoramaxDbContext db, IOptions<AuthOptions> 
             LastLoginAt = now,
         });
         await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
         return account;
+    }
+
+    /// <summary>The account already linked to this external identity (its link refreshed), or null.</summary>
+    private async Task<Account?> LoginExistingAsync(string provider, string subject, string name, DateTimeOffset now, CancellationToken ct)
+    {
+        var link = await db.ExternalLogins.FirstOrDefaultAsync(l => l.Provider == provider && l.Subject == subject, ct);
+        if (link is null)
+        {
+            return null;
+        }
+        link.DisplayName = name;
+        link.LastLoginAt = now;
+        await db.SaveChangesAsync(ct);
+        return await db.Accounts.SingleAsync(a => a.Id == link.AccountId, ct);
     }
 
     /// <summary>The provider's name, or with a number after it when a local account already has it.</summary>

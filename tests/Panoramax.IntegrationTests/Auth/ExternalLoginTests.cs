@@ -33,7 +33,7 @@ public static class FakeOsm
 }
 
 /// <summary>An instance whose only login is (the fake) OpenStreetMap, like OSM France's.</summary>
-public sealed class OsmOnlyInstance : TestInstance
+public class OsmOnlyInstance : TestInstance
 {
     public WireMockServer Osm { get; } = FakeOsm.Start();
 
@@ -71,6 +71,31 @@ public class OsmLoginTests(OsmOnlyInstance instance) : IClassFixture<OsmOnlyInst
     {
         await JsonAssert.IsApiErrorAsync(await TestAuth.CookieClient(instance).PostAsJsonAsync("/api/auth/local/register", new { name = "x", password = "a long enough password" }), HttpStatusCode.Forbidden);
         await JsonAssert.IsApiErrorAsync(await TestAuth.CookieClient(instance).PostAsJsonAsync("/api/auth/local/login", new { name = "admin", password = TestInstance.AdminPassword }), HttpStatusCode.Forbidden);
+    }
+}
+
+/// <summary>Same, for a mapper nobody else logs in as (its first login is what the test is about).</summary>
+public sealed class OsmFirstLoginInstance : OsmOnlyInstance;
+
+public class OsmFirstLoginTests(OsmFirstLoginInstance instance) : IClassFixture<OsmFirstLoginInstance>
+{
+    [Fact]
+    public async Task Simultaneous_first_logins_of_one_mapper_make_one_account()
+    {
+        var flows = Enumerable.Range(0, 6).Select(async _ =>
+        {
+            using var browser = TestAuth.CookieClient(instance);
+            var me = await ExternalLoginFlow.LoginAsync(browser, "/api/auth/login?next_url=%2F", expectedLanding: "/", provider: null);
+            return me.GetProperty("id").GetString();
+        });
+
+        var ids = await Task.WhenAll(flows);
+
+        Assert.Single(ids.Distinct());
+        var (scope, db) = instance.OpenDb();
+        await using var _ = scope;
+        Assert.Equal(1, await db.ExternalLogins.CountAsync(l => l.Provider == "OpenStreetMap"));
+        Assert.Equal(1, await db.Accounts.CountAsync(a => a.Name == FakeOsm.DisplayName));
     }
 }
 
