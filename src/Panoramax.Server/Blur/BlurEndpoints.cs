@@ -152,13 +152,12 @@ public static class BlurEndpoints
                 }
             }
         }
-        catch (Exception ex) when (ex is InvalidDataException or IOException && ex is not BadHttpRequestException)
+        catch (Exception ex) when (FormBody.IsMalformed(ex))
         {
             if (file is not null)
             {
                 await file.DisposeAsync();
             }
-            // Kestrel's own body limit surfaces as a BadHttpRequestException (413), handled by the error pipeline.
             throw ApiException.BadRequest("The multipart/form-data body is malformed or incomplete", new { error = ex.Message });
         }
         catch

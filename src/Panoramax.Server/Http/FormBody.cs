@@ -6,14 +6,19 @@ namespace Panoramax.Server.Http;
 /// </summary>
 public static class FormBody
 {
+    /// <summary>
+    /// What the framework's form and multipart readers throw on a body that is broken or ends too early. Kestrel's own
+    /// limits (a body too large: 413) come as <see cref="BadHttpRequestException"/>, an IOException the error pipeline maps.
+    /// </summary>
+    public static bool IsMalformed(Exception e) => e is InvalidDataException or IOException && e is not BadHttpRequestException;
+
     public static async Task<IFormCollection> ReadAsync(HttpRequest request, CancellationToken ct)
     {
         try
         {
             return await request.ReadFormAsync(ct);
         }
-        // Kestrel's own limits (body too large: 413) come as BadHttpRequestException, an IOException the error pipeline maps.
-        catch (Exception e) when (e is InvalidDataException or IOException && e is not BadHttpRequestException)
+        catch (Exception e) when (IsMalformed(e))
         {
             throw ApiException.BadRequest("The form body is malformed, incomplete or over the form limits",
                 new { error = e.Message });

@@ -37,7 +37,7 @@ public static class JsonBody
         }
         if (FirstUnstorableString(body) is { } path)
         {
-            throw ApiException.BadRequest($"The request body has a string that cannot be stored at {path}: a lone surrogate escape (such as \\ud800) or a NUL character (\\u0000)");
+            throw ApiException.BadRequest($"The request body has a string that cannot be stored at ${path}: a lone surrogate escape (such as \\ud800) or a NUL character (\\u0000)");
         }
         return body;
     }
@@ -45,26 +45,24 @@ public static class JsonBody
     /// <summary>
     /// The JSON parser accepts an escaped lone surrogate ("\ud800"), which only fails when a route reads the string, and
     /// "\u0000", which PostgreSQL refuses in text and jsonb; every name and string is checked once here instead.
-    /// Returns where the first such string is, or null.
+    /// Returns where the first such string is (".name[2]" below the root), or null.
     /// </summary>
-    private static string? FirstUnstorableString(JsonElement e, string path = "$")
+    private static string? FirstUnstorableString(JsonElement e)
     {
         switch (e.ValueKind)
         {
             case JsonValueKind.String:
-                string? text = null;
-                return Readable(() => text = e.GetString()) && !text!.Contains('\0', StringComparison.Ordinal) ? null : path;
+                return Storable(e.GetString) ? null : "";
             case JsonValueKind.Object:
                 foreach (var p in e.EnumerateObject())
                 {
-                    string? name = null;
-                    if (!Readable(() => name = p.Name) || name!.Contains('\0', StringComparison.Ordinal))
+                    if (!Storable(() => p.Name))
                     {
-                        return path;
+                        return "";
                     }
-                    if (FirstUnstorableString(p.Value, $"{path}.{name}") is { } inner)
+                    if (FirstUnstorableString(p.Value) is { } inner)
                     {
-                        return inner;
+                        return "." + p.Name + inner;
                     }
                 }
                 return null;
@@ -72,10 +70,11 @@ public static class JsonBody
                 var i = 0;
                 foreach (var item in e.EnumerateArray())
                 {
-                    if (FirstUnstorableString(item, $"{path}[{i++}]") is { } inner)
+                    if (FirstUnstorableString(item) is { } inner)
                     {
-                        return inner;
+                        return $"[{i}]{inner}";
                     }
+                    i++;
                 }
                 return null;
             default:
@@ -83,12 +82,11 @@ public static class JsonBody
         }
     }
 
-    private static bool Readable(Action read)
+    private static bool Storable(Func<string?> read)
     {
         try
         {
-            read();
-            return true;
+            return read() is not { } text || !text.Contains('\0', StringComparison.Ordinal);
         }
         catch (InvalidOperationException)
         {

@@ -94,7 +94,7 @@ public sealed class ReceivedUpload : IAsyncDisposable
             throw TooLarge(maxFileBytes);
         }
         // A broken boundary, or a body that ends before its closing boundary (a truncated or interrupted upload).
-        catch (Exception e) when (e is InvalidDataException or IOException && e is not BadHttpRequestException)
+        catch (Exception e) when (FormBody.IsMalformed(e))
         {
             await upload.DisposeAsync();
             throw ApiException.BadRequest("The multipart/form-data body is malformed or incomplete", new { error = e.Message });

@@ -100,6 +100,15 @@ public class MalformedBodyTests(TestInstance instance) : IClassFixture<TestInsta
     public Task Json_strings_with_a_lone_surrogate_escape_are_400(string method, string route, string body) =>
         AssertBadRequestAsync(method, route, new StringContent(body, Encoding.UTF8, "application/json"));
 
+    [Fact]
+    public async Task Unstorable_json_string_error_says_where_it_is()
+    {
+        using var content = new StringContent("{\"limit\": 5, \"collections\": [\"ok\", \"a\\u0000b\"]}", Encoding.UTF8, "application/json");
+        using var response = await instance.Http.PostAsync("/api/search", content);
+        var error = await JsonAssert.IsApiErrorAsync(response, HttpStatusCode.BadRequest);
+        Assert.Contains("at $.collections[1]:", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
     private async Task AssertBadRequestAsync(string method, string route, HttpContent content)
     {
         using var admin = await TestAuth.AdminAsync(instance);
