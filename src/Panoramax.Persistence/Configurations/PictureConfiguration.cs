@@ -36,6 +36,9 @@ internal sealed class PictureConfiguration : IEntityTypeConfiguration<Picture>
         b.HasOne<UploadSet>().WithMany().HasForeignKey(x => x.UploadSetId).OnDelete(DeleteBehavior.SetNull);
 
         // bbox / intersects / kNN (<->) searches and MVT tiles.
+        // Only uploads made here have an upload set: replicated and harvested records (most of an aggregator's) would
+        // fill a full index with NULLs, and every one written would pay for an entry nobody looks up.
+        b.HasIndex(x => x.UploadSetId).HasFilter("upload_set_id IS NOT NULL");
         b.HasIndex(x => x.Location).HasMethod("gist");
         // Items of a sequence in rank order; ranks are unique among live pictures.
         b.HasIndex(x => new { x.SequenceId, x.Rank }).IsUnique().HasFilter("deleted_at IS NULL");

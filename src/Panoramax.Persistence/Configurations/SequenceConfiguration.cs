@@ -27,6 +27,9 @@ internal sealed class SequenceConfiguration : IEntityTypeConfiguration<Sequence>
         b.HasOne<Instance>().WithMany().HasForeignKey(x => x.OriginInstanceId).OnDelete(DeleteBehavior.Restrict);
         b.HasOne<Account>().WithMany().HasForeignKey(x => x.AccountId).OnDelete(DeleteBehavior.Restrict);
         b.HasOne<UploadSet>().WithMany().HasForeignKey(x => x.UploadSetId).OnDelete(DeleteBehavior.SetNull);
+        // Only uploads made here have an upload set: replicated and harvested records (most of an aggregator's) would
+        // fill a full index with NULLs, and every one written would pay for an entry nobody looks up.
+        b.HasIndex(x => x.UploadSetId).HasFilter("upload_set_id IS NOT NULL");
         b.HasIndex(x => x.Geometry).HasMethod("gist");
         b.HasIndex(x => x.Bbox).HasMethod("gist");
         // Keyset paging of collection lists and the harvester's "updated > …" filter.

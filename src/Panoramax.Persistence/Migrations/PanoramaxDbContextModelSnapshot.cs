@@ -1283,7 +1283,8 @@ namespace Panoramax.Persistence.Migrations
                         .HasFilter("status IN ('waiting-for-process', 'preparing', 'waiting-for-delete')");
 
                     b.HasIndex("UploadSetId")
-                        .HasDatabaseName("ix_pictures_upload_set_id");
+                        .HasDatabaseName("ix_pictures_upload_set_id")
+                        .HasFilter("upload_set_id IS NOT NULL");
 
                     b.HasIndex("AccountId", "ContentSha256")
                         .HasDatabaseName("ix_pictures_account_id_content_sha256");
@@ -1567,7 +1568,8 @@ namespace Panoramax.Persistence.Migrations
                     NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("Semantics"), new[] { "jsonb_path_ops" });
 
                     b.HasIndex("UploadSetId")
-                        .HasDatabaseName("ix_sequences_upload_set_id");
+                        .HasDatabaseName("ix_sequences_upload_set_id")
+                        .HasFilter("upload_set_id IS NOT NULL");
 
                     b.HasIndex("AccountId", "CreatedAt")
                         .HasDatabaseName("ix_sequences_account_id_created_at");
