@@ -20,6 +20,13 @@ public sealed class FederationOptions
     public TimeSpan SyncInterval { get; set; } = TimeSpan.FromSeconds(60);
     /// <summary>Ed25519 public keys (hex or base64) of peers trusted without an admin's confirmation.</summary>
     public List<string> TrustedKeys { get; set; } = [];
+    /// <summary>
+    /// How many strangers (instances that said Hello, not added by an admin) may wait for confirmation at once; Hello
+    /// from one more is refused (RESOURCE_EXHAUSTED) until an admin confirms, blocks or removes some. Anyone can make
+    /// key pairs, so without a bound the pending list (and the table behind it) could be filled at will.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxPendingPeers { get; set; } = 100;
     /// <summary>The sealer's fallback polling period (it is woken by PostgreSQL NOTIFY after each local commit).</summary>
     public TimeSpan SealInterval { get; set; } = TimeSpan.FromSeconds(2);
     /// <summary>An entry in this many is a signed checkpoint (the last entry of each sealing batch always is).</summary>

@@ -23,6 +23,7 @@ public sealed class FederationGrpcService(
     ILocalSearch local,
     Npgsql.NpgsqlDataSource db,
     TimeProvider clock,
+    IOptions<FederationOptions> options,
     ILogger<FederationGrpcService> logger) : Protocol.V1.Federation.FederationBase
 {
     public const uint ProtocolVersion = 1;
@@ -74,7 +75,11 @@ public sealed class FederationGrpcService(
         }
         try
         {
-            await peers.RecordPeerAsync(request.Caller, ct);
+            await peers.RecordPeerAsync(request.Caller, ct, known is null ? options.Value.MaxPendingPeers : null);
+        }
+        catch (PendingPeersFullException e)
+        {
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, e.Message));
         }
         catch (PeerKeyMismatchException)
         {
