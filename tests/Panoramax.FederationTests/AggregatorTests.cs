@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -11,7 +12,7 @@ using WireMock.Server;
 namespace Panoramax.FederationTests;
 
 /// <summary>
-/// An aggregator (role <c>aggregator</c>) peered with a real instance and harvesting five fake legacy GeoVisio
+/// An aggregator (role <c>aggregator</c>) peered with a real instance and harvesting six fake legacy GeoVisio
 /// instances (one per scenario, so their states and circuit breakers do not mix).
 /// </summary>
 public sealed class AggregatorNetwork : IAsyncLifetime
@@ -24,6 +25,11 @@ public sealed class AggregatorNetwork : IAsyncLifetime
     public LegacyGeoVisio Failing { get; }
     public LegacyGeoVisio Malformed { get; }
     public LegacyGeoVisio Clashing { get; }
+    public LegacyGeoVisio Unstorable { get; }
+    /// <summary>The most bytes the aggregator reads of one answer here (small, so a test can pass it cheaply).</summary>
+    public const int MaxAnswerBytes = 64 * 1024;
+
+    private readonly int _sourceCount;
 
     public AggregatorNetwork()
     {
@@ -32,11 +38,14 @@ public sealed class AggregatorNetwork : IAsyncLifetime
         Failing = new(LegacyServer, "failing");
         Malformed = new(LegacyServer, "malformed");
         Clashing = new(LegacyServer, "clashing");
-        var sources = new[] { ("legacy-walks", Walks), ("legacy-deletions", Deletions), ("legacy-failing", Failing), ("legacy-malformed", Malformed), ("legacy-clashing", Clashing) };
+        Unstorable = new(LegacyServer, "unstorable");
+        var sources = new[] { ("legacy-walks", Walks), ("legacy-deletions", Deletions), ("legacy-failing", Failing), ("legacy-malformed", Malformed), ("legacy-clashing", Clashing), ("legacy-unstorable", Unstorable) };
+        _sourceCount = sources.Length;
         Aggregator = new("aggregator",
         [
             new("Panoramax:Role", "aggregator"),
             new("Panoramax:Aggregator:RetryDelay", "00:00:00.020"),
+            new("Panoramax:Aggregator:MaxAnswerBytes", MaxAnswerBytes.ToString(CultureInfo.InvariantCulture)),
             .. sources.SelectMany((s, i) => new KeyValuePair<string, string>[]
             {
                 new($"Panoramax:Aggregator:Sources:{i}:Url", s.Item2.Url),
@@ -53,7 +62,7 @@ public sealed class AggregatorNetwork : IAsyncLifetime
         await Network.ConnectAsync(Aggregator, Alpha);
         // Let the start-up harvests end before the tests serve anything.
         var scheduler = Aggregator.Services.GetRequiredService<LegacyHarvestScheduler>();
-        await Network.WaitUntilAsync(async () => (await scheduler.ListAsync(CancellationToken.None)).Count(s => s.LastRunAt is not null) == 5, "the start-up harvests");
+        await Network.WaitUntilAsync(async () => (await scheduler.ListAsync(CancellationToken.None)).Count(s => s.LastRunAt is not null) == _sourceCount, "the start-up harvests");
     }
 
     public async Task DisposeAsync()
@@ -237,6 +246,36 @@ public sealed class AggregatorTests(AggregatorNetwork net) : IClassFixture<Aggre
     }
 
     [Fact]
+    public async Task Oversized_answers_and_text_PostgreSQL_cannot_store_are_refused_with_the_reason_and_never_half_applied()
+    {
+        var nul = LegacyCollection.Walk("Walk with a NUL \0 in its title", 2.3600, 48.8700, Day.AddHours(5), 1);
+        var honest = LegacyCollection.Walk("Walk after it", 2.3610, 48.8710, Day.AddHours(6), 2);
+        var huge = LegacyCollection.Walk("Walk with a huge items page", 2.3620, 48.8720, Day.AddHours(7), 1);
+        net.Unstorable.ServeCollections([[nul, honest, huge]]);
+        // A well-formed page that is simply too big: one property pads it past the limit.
+        var padded = JsonSerializer.Serialize(new
+        {
+            type = "FeatureCollection",
+            features = Array.Empty<object>(),
+            links = Array.Empty<object>(),
+            padding = new string('x', AggregatorNetwork.MaxAnswerBytes),
+        });
+        net.Unstorable.ServeItemsAnswer(huge.Id, HttpStatusCode.OK, padded);
+
+        var outcome = await net.HarvestAsync(net.Unstorable);
+
+        Assert.NotNull(outcome.Error);
+        Assert.Contains("Panoramax:Aggregator:MaxAnswerBytes", outcome.Error, StringComparison.Ordinal);
+        Assert.Equal(1, outcome.Rejected);
+        Assert.Equal(2, (await _agg.SearchIdsAsync(Ids(nul, honest, huge))).Count);
+        Assert.Equal(0L, await _agg.ScalarAsync<long>("SELECT count(*) FROM sequences WHERE id = ANY(@ids)", ("ids", new[] { nul.Id, huge.Id })));
+        using var admin = await TestAuth.AdminAsync(_agg);
+        var sources = JsonDocument.Parse(await admin.GetStringAsync("/api/admin/sources")).RootElement.GetProperty("sources");
+        var mine = sources.EnumerateArray().Single(s => s.GetProperty("name").GetString() == "legacy-unstorable");
+        Assert.Contains("MaxAnswerBytes", mine.GetProperty("last_error").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_collection_whose_account_id_is_held_by_another_origin_is_refused_whole()
     {
         // The aggregator's own admin account: a legacy source claiming that id must not write anything under it.
@@ -305,7 +344,7 @@ public sealed class AggregatorTests(AggregatorNetwork net) : IClassFixture<Aggre
         }
         using var admin = await TestAuth.AdminAsync(_agg);
         var sources = JsonDocument.Parse(await admin.GetStringAsync("/api/admin/sources")).RootElement.GetProperty("sources");
-        Assert.Equal(new[] { "legacy-clashing", "legacy-deletions", "legacy-failing", "legacy-malformed", "legacy-walks" },
+        Assert.Equal(new[] { "legacy-clashing", "legacy-deletions", "legacy-failing", "legacy-malformed", "legacy-unstorable", "legacy-walks" },
             sources.EnumerateArray().Select(s => s.GetProperty("name").GetString()!).Order(StringComparer.Ordinal).ToArray());
         using var harvest = await admin.PostAsync($"/api/admin/sources/{AggregatorNetwork.SourceId(net.Walks)}/harvest", null);
         Assert.Equal(HttpStatusCode.Accepted, harvest.StatusCode);

@@ -289,6 +289,31 @@ public sealed class ApplierTests(ApplierDatabase db) : IClassFixture<ApplierData
     }
 
     [Fact]
+    public async Task Payloads_with_text_PostgreSQL_cannot_store_are_kept_in_the_log_and_the_rest_of_the_batch_applies()
+    {
+        // Another implementation may store and sign a NUL or a lone surrogate; PostgreSQL takes neither in text or jsonb.
+        // Such an entry must not stop the stream for ever: it is stored (relayed unchanged) and not applied.
+        var o = await NewOriginAsync();
+        var (seq, nulTitle, good, nulExif, surrogate, named) = (Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7());
+        var exif = Picture(nulExif, seq, o.Account, 2, 2.0).Replace("\"quality:horizontal_accuracy\"", "\"exif\":{\"Exif.Image.Make\":\"NI\\u0000KON\"},\"quality:horizontal_accuracy\"", StringComparison.Ordinal);
+        Assert.Contains("\\u0000", exif, StringComparison.Ordinal);
+        var result = await o.ApplyAsync(
+            o.Upsert(EntityKind.Sequence, nulTitle, 1, Sequence(nulTitle, o.Account, "wa\\u0000lk")),
+            o.Upsert(EntityKind.Sequence, seq, 1, Sequence(seq, o.Account, "walk")),
+            o.Upsert(EntityKind.Picture, good, 1, Picture(good, seq, o.Account, 1, 1.0)),
+            o.Upsert(EntityKind.Picture, nulExif, 1, exif),
+            o.Upsert(EntityKind.Picture, surrogate, 1, Picture(surrogate, seq, o.Account, 3, 3.0, camera: "P\\ud800")),
+            o.Upsert(EntityKind.Account, named, 0, HostilePeer.AccountPayload(named, "nul\\u0000name")));
+        Assert.Equal(new ApplyResult(6, 0, 0, 6), result);
+        Assert.Equal(new object?[] { 1L, "walk", 1 }, await RowAsync("SELECT version, title, picture_count FROM sequences WHERE id = @id", ("id", seq)));
+        Assert.Single(await RowsAsync("SELECT 1 FROM pictures WHERE id = @id", ("id", good)));
+        Assert.Empty(await RowsAsync("SELECT 1 FROM pictures WHERE id = ANY(@ids)", ("ids", new[] { nulExif, surrogate })));
+        Assert.Empty(await RowsAsync("SELECT 1 FROM sequences WHERE id = @id", ("id", nulTitle)));
+        Assert.Empty(await RowsAsync("SELECT 1 FROM accounts WHERE id = @id", ("id", named)));
+        Assert.Equal(6L, (await RowAsync("SELECT count(*) FROM change_log WHERE origin_instance_id = @o", ("o", o.Id)))![0]);
+    }
+
+    [Fact]
     public async Task Entries_applied_off_the_cursor_keep_what_is_stored_and_the_rules()
     {
         var o = await NewOriginAsync();

@@ -20,6 +20,12 @@ public sealed class AggregatorOptions
     /// <summary><c>limit</c> of each items page asked from a source.</summary>
     [Range(1, 10_000)]
     public int ItemsPageSize { get; set; } = 1000;
+    /// <summary>
+    /// The largest answer read from a source, in bytes (a page is parsed whole, so this bounds the memory a broken or
+    /// hostile source can take). A GeoVisio items page of 1,000 pictures is a few MB.
+    /// </summary>
+    [Range(1024, int.MaxValue)]
+    public int MaxAnswerBytes { get; set; } = 64 * 1024 * 1024;
     /// <summary>Deadline of one HTTP request to a source (each retry gets its own).</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
     /// <summary>First retry delay after a failed request (exponential backoff with jitter, three retries).</summary>

@@ -62,10 +62,10 @@ public sealed class LegacySourceClient : IDisposable
                 {
                     throw new LegacyFetchException($"{url} answered HTTP {code}");
                 }
-                await using var body = await response.Content.ReadAsStreamAsync(t);
+                var bytes = await ReadBoundedAsync(url, response.Content, t);
                 try
                 {
-                    return await JsonDocument.ParseAsync(body, cancellationToken: t);
+                    return JsonDocument.Parse(bytes);
                 }
                 catch (JsonException e)
                 {
@@ -90,6 +90,32 @@ public sealed class LegacySourceClient : IDisposable
             throw new LegacyFetchException("circuit open: the source failed repeatedly, retrying later", e);
         }
     }
+
+    /// <summary>The whole body, refused (not retried) once it passes <see cref="AggregatorOptions.MaxAnswerBytes"/>.</summary>
+    private async Task<ReadOnlyMemory<byte>> ReadBoundedAsync(Uri url, HttpContent content, CancellationToken ct)
+    {
+        var max = _options.MaxAnswerBytes;
+        if (content.Headers.ContentLength > max)
+        {
+            throw TooLarge(url, max);
+        }
+        await using var body = await content.ReadAsStreamAsync(ct);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > max)
+            {
+                throw TooLarge(url, max);
+            }
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+    }
+
+    private static LegacyFetchException TooLarge(Uri url, int max) =>
+        new(string.Create(CultureInfo.InvariantCulture, $"{url} answered more than {max:N0} bytes, the most read from a source (Panoramax:Aggregator:MaxAnswerBytes)"));
 
     /// <summary>Forgets a source's pipeline (an admin asks for an immediate harvest).</summary>
     public void Reset(Guid source) => _pipelines.TryRemove(source, out _);

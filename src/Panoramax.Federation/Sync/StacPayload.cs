@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Panoramax.Persistence;
 
 namespace Panoramax.Federation.Sync;
 
@@ -24,6 +25,7 @@ public static class StacPayload
     {
         using var doc = JsonDocument.Parse(json);
         var root = doc.RootElement;
+        EnsureStorable(json, root);
         var p = root.GetProperty("properties");
         var coords = root.GetProperty("geometry").GetProperty("coordinates");
         // Items carry providers in properties (GeoVisio's shape), collections at the root.
@@ -90,6 +92,7 @@ public static class StacPayload
     {
         using var doc = JsonDocument.Parse(json);
         var root = doc.RootElement;
+        EnsureStorable(json, root);
         var provider = root.GetProperty("providers")[0];
         var created = root.TryGetProperty("created", out var c) ? Time(c) : DateTimeOffset.UnixEpoch;
         return new SequenceCopy(
@@ -109,7 +112,20 @@ public static class StacPayload
     {
         using var doc = JsonDocument.Parse(json);
         var root = doc.RootElement;
+        EnsureStorable(json, root);
         return (Guid.Parse(root.GetProperty("id").GetString()!), Cut(root.GetProperty("name").GetString() ?? "", 200));
+    }
+
+    /// <summary>
+    /// A payload signed elsewhere may hold a NUL or a lone surrogate, which PostgreSQL refuses: read as unreadable (the
+    /// entry is kept and relayed, not applied) rather than failing the batch on every pull.
+    /// </summary>
+    private static void EnsureStorable(string json, JsonElement root)
+    {
+        if (StorableJson.MayHoldUnstorable(json) && StorableJson.FirstUnstorableString(root) is { } path)
+        {
+            throw new FormatException($"the document has a string PostgreSQL cannot store (a NUL character or a lone surrogate) at ${path}");
+        }
     }
 
     /// <summary>What the readers throw on a document that lacks a field or holds one of the wrong type.</summary>
@@ -124,5 +140,6 @@ public static class StacPayload
     private static string? Str(JsonElement o, string name) =>
         o.ValueKind == JsonValueKind.Object && o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
-    private static string Cut(string s, int max) => s.Length <= max ? s : s[..max];
+    // Never keeps half of a surrogate pair.
+    private static string Cut(string s, int max) => s.Length <= max ? s : s[..(char.IsHighSurrogate(s[max - 1]) ? max - 1 : max)];
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Panoramax.Persistence;
 
 namespace Panoramax.Server.Http;
 
@@ -35,62 +36,10 @@ public static class JsonBody
         {
             throw ApiException.BadRequest(notObjectMessage);
         }
-        if (FirstUnstorableString(body) is { } path)
+        if (StorableJson.FirstUnstorableString(body) is { } path)
         {
             throw ApiException.BadRequest($"The request body has a string that cannot be stored at ${path}: a lone surrogate escape (such as \\ud800) or a NUL character (\\u0000)");
         }
         return body;
-    }
-
-    /// <summary>
-    /// The JSON parser accepts an escaped lone surrogate ("\ud800"), which only fails when a route reads the string, and
-    /// "\u0000", which PostgreSQL refuses in text and jsonb; every name and string is checked once here instead.
-    /// Returns where the first such string is (".name[2]" below the root), or null.
-    /// </summary>
-    private static string? FirstUnstorableString(JsonElement e)
-    {
-        switch (e.ValueKind)
-        {
-            case JsonValueKind.String:
-                return Storable(e.GetString) ? null : "";
-            case JsonValueKind.Object:
-                foreach (var p in e.EnumerateObject())
-                {
-                    if (!Storable(() => p.Name))
-                    {
-                        return "";
-                    }
-                    if (FirstUnstorableString(p.Value) is { } inner)
-                    {
-                        return "." + p.Name + inner;
-                    }
-                }
-                return null;
-            case JsonValueKind.Array:
-                var i = 0;
-                foreach (var item in e.EnumerateArray())
-                {
-                    if (FirstUnstorableString(item) is { } inner)
-                    {
-                        return $"[{i}]{inner}";
-                    }
-                    i++;
-                }
-                return null;
-            default:
-                return null;
-        }
-    }
-
-    private static bool Storable(Func<string?> read)
-    {
-        try
-        {
-            return read() is not { } text || !text.Contains('\0', StringComparison.Ordinal);
-        }
-        catch (InvalidOperationException)
-        {
-            return false;
-        }
     }
 }
