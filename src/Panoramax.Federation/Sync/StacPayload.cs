@@ -28,6 +28,12 @@ public static class StacPayload
         EnsureStorable(json, root);
         var p = root.GetProperty("properties");
         var coords = root.GetProperty("geometry").GetProperty("coordinates");
+        var (lon, lat) = (coords[0].GetDouble(), coords[1].GetDouble());
+        if (lon is < -180 or > 180 || lat is < -90 or > 90)
+        {
+            // Uploads refuse such positions; a replica must not bring one into extents, tiles and searches.
+            throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"the picture's position ({lon}, {lat}) is not a longitude and latitude in degrees"));
+        }
         // Items carry providers in properties (GeoVisio's shape), collections at the root.
         var provider = (p.TryGetProperty("providers", out var pp) ? pp : root.GetProperty("providers"))[0];
         var io = p.TryGetProperty("pers:interior_orientation", out var o) ? o : default;
@@ -69,7 +75,7 @@ public static class StacPayload
             Guid.Parse(provider.GetProperty("id").GetString()!),
             provider.GetProperty("name").GetString() ?? "",
             p.TryGetProperty("geovisio:rank_in_collection", out var rank) ? rank.GetInt32() : 1,
-            coords[0].GetDouble(), coords[1].GetDouble(),
+            lon, lat,
             captured, offset,
             Num(p, "view:azimuth"), Num(p, "pers:pitch"), Num(p, "pers:roll"),
             fov is >= 360,
