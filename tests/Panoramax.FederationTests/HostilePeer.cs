@@ -36,6 +36,8 @@ public sealed class HostilePeer : IAsyncDisposable
     public Func<GetDigestsRequest, GetDigestsResponse>? Digests { get; set; }
     /// <summary>max_seq announced for its own origin.</summary>
     public long AnnouncedMaxSeq { get; set; }
+    /// <summary>What the live-search call answers (null: UNIMPLEMENTED).</summary>
+    public Func<SearchRequest, SearchResponse>? SearchAnswer { get; set; }
 
     public async Task StartAsync()
     {
@@ -113,6 +115,9 @@ public sealed class HostilePeer : IAsyncDisposable
 
         public override Task<GetDigestsResponse> GetDigests(GetDigestsRequest request, ServerCallContext context) =>
             peer.Digests is { } digests ? Task.FromResult(digests(request)) : throw new RpcException(new Status(StatusCode.Unimplemented, ""));
+
+        public override Task<SearchResponse> Search(SearchRequest request, ServerCallContext context) =>
+            peer.SearchAnswer is { } answer ? Task.FromResult(answer(request)) : throw new RpcException(new Status(StatusCode.Unimplemented, ""));
 
         public override Task<PokeResponse> Poke(PokeRequest request, ServerCallContext context) => Task.FromResult(new PokeResponse());
     }

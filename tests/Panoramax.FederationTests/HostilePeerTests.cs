@@ -116,6 +116,37 @@ public sealed class HostilePeerTests(HostileNetwork net) : IClassFixture<Hostile
     }
 
     [Fact]
+    public async Task Live_search_items_of_a_peer_that_are_not_one_JSON_object_each_are_dropped_and_the_answer_stays_valid()
+    {
+        var (good, trailing) = (Guid.CreateVersion7(), Guid.CreateVersion7());
+        static ByteString Bytes(string json) => ByteString.CopyFromUtf8(json);
+        Mallory.SearchAnswer = _ => new SearchResponse
+        {
+            Items =
+            {
+                Bytes($$"""{"type":"Feature","id":"{{good}}","properties":{ } }"""),
+                // One object followed by more: written as it came, it would break (or add members to) our answer.
+                Bytes($$"""{"type":"Feature","id":"{{trailing}}"} ,{"type":"Feature","id":"{{Guid.CreateVersion7()}}"}"""),
+                Bytes("[1,2,3]"),
+                Bytes("not json at all"),
+                Bytes($$"""{"type":"Feature","id":"{{good}}","properties":{"again":true} }"""),
+            },
+        };
+        try
+        {
+            using var response = await B.Http.GetAsync($"/api/search?federated=live&ids={good},{trailing}");
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+            using var answer = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            var ids = answer.RootElement.GetProperty("features").EnumerateArray().Select(f => f.GetProperty("id").GetString()).ToList();
+            Assert.Equal([good.ToString()], ids);
+        }
+        finally
+        {
+            Mallory.SearchAnswer = null;
+        }
+    }
+
+    [Fact]
     public async Task Unknown_pending_and_tokenless_callers_are_denied()
     {
         using var channel = GrpcChannel.ForAddress(net.A.GrpcUrl);

@@ -108,7 +108,7 @@ public sealed partial class FederatedSearch(
             partial |= response.Partial;
             foreach (var item in response.Items)
             {
-                if (hits.Count < query.Limit && ItemId(item.Span) is { } id && ids.Add(id))
+                if (hits.Count < query.Limit && ItemId(item.Memory) is { } id && ids.Add(id))
                 {
                     hits.Add(new SearchHit(id, item.ToByteArray()));
                 }
@@ -259,13 +259,15 @@ public sealed partial class FederatedSearch(
     private static DateTimeOffset FromMicroseconds(long us) =>
         DateTimeOffset.UnixEpoch.AddTicks(Math.Clamp(us, -62_135_596_800_000_000L, 253_402_300_799_000_000L) * 10);
 
-    /// <summary>The "id" of a STAC Item, or null when the bytes are not one (such items are dropped).</summary>
-    private static Guid? ItemId(ReadOnlySpan<byte> json)
+    /// <summary>
+    /// The "id" of a STAC Item, or null when the bytes are not exactly one JSON object with an id (such items are
+    /// dropped): they are written into our answer as they are, so trailing content would break or extend it.
+    /// </summary>
+    private static Guid? ItemId(ReadOnlyMemory<byte> json)
     {
         try
         {
-            var reader = new Utf8JsonReader(json);
-            using var doc = JsonDocument.ParseValue(ref reader);
+            using var doc = JsonDocument.Parse(json);
             return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("id", out var id)
                 && id.ValueKind == JsonValueKind.String && Guid.TryParse(id.GetString(), out var g) ? g : null;
         }
