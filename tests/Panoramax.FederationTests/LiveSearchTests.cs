@@ -208,6 +208,26 @@ public sealed class LiveSearchTests(LiveSearchNetwork net) : IClassFixture<LiveS
     }
 
     [Fact]
+    public async Task A_peer_asking_for_more_time_than_this_instance_gives_waits_at_most_its_own_deadline()
+    {
+        // B (trusted by A) asks A to relay with a minute and a thousand hops: A's silent peer must cost A's deadline only.
+        using var channel = GrpcChannel.ForAddress(net.A.GrpcUrl);
+        var client = new Federation.Protocol.V1.Federation.FederationClient(channel);
+        var bKey = net.B.Services.GetRequiredService<InstanceKeyStore>();
+        var request = new SearchRequest { RequestId = Guid.NewGuid().ToString(), HopsLeft = 1000, DeadlineMs = 60_000, Limit = 10 };
+        request.Ids.Add(Guid.NewGuid().ToString());
+        var token = new Metadata { { CallToken.MetadataKey, CallToken.Create(bKey, net.B.Id, net.A.Id, TimeProvider.System.GetUtcNow()) } };
+
+        var clock = Stopwatch.StartNew();
+        var answer = await client.SearchAsync(request, token, deadline: TimeProvider.System.GetUtcNow().UtcDateTime.AddSeconds(30));
+        clock.Stop();
+
+        Assert.True(answer.Partial);
+        Assert.Contains(answer.Peers, p => p.InstanceId == net.SilentId.ToString() && p.Status == PeerSearchState.Timeout);
+        Assert.True(clock.Elapsed < net.Deadline + TimeSpan.FromSeconds(3), $"answered in {clock.ElapsedMilliseconds} ms");
+    }
+
+    [Fact]
     public async Task Hello_announces_the_search_capability()
     {
         using var channel = GrpcChannel.ForAddress(net.B.GrpcUrl);

@@ -228,12 +228,14 @@ public sealed class FederationGrpcService(
         var hits = await local.SearchAsync(query, ct);
         var response = new SearchResponse();
         response.Items.AddRange(hits.Select(h => Google.Protobuf.ByteString.CopyFrom(h.Json)));
-        // Further hops only for a request not seen yet, with time left for our own answer to travel back.
-        var left = (request.DeadlineMs == 0 ? search.Deadline : TimeSpan.FromMilliseconds(request.DeadlineMs))
-            - clock.GetElapsedTime(started) - TimeSpan.FromMilliseconds(100);
-        if (request.HopsLeft > 1 && firstSight && left > TimeSpan.Zero && hits.Count < query.Limit)
+        // Further hops only for a request not seen yet, with time left for our own answer to travel back. A caller gets
+        // no more time or hops than this instance gives its own searches (SearchDeadline, MaxHops).
+        var given = request.DeadlineMs == 0 ? search.Deadline : TimeSpan.FromMilliseconds(Math.Min(request.DeadlineMs, search.Deadline.TotalMilliseconds));
+        var left = given - clock.GetElapsedTime(started) - TimeSpan.FromMilliseconds(100);
+        var hops = Math.Min(request.HopsLeft, (uint)options.Value.MaxHops);
+        if (hops > 1 && firstSight && left > TimeSpan.Zero && hits.Count < query.Limit)
         {
-            var more = await search.AskPeersAsync(query, request.RequestId, request.HopsLeft - 1, left, caller.Id, ct);
+            var more = await search.AskPeersAsync(query, request.RequestId, hops - 1, left, caller.Id, ct);
             var ids = hits.Select(h => h.Id).ToHashSet();
             response.Items.AddRange(more.Hits.Where(h => ids.Add(h.Id)).Take(query.Limit - hits.Count)
                 .Select(h => Google.Protobuf.ByteString.CopyFrom(h.Json)));
