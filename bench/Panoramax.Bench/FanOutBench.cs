@@ -50,7 +50,9 @@ internal static class FanOutBench
         try
         {
             // A generous deadline: the bench measures what the fan-out costs, a timeout would only hide it.
-            var hub = await BenchHosts.StartAsync("hub", hubDb.ConnectionString, Path.Combine(work, "hub"), "--Panoramax:Federation:SearchDeadline=00:00:10");
+            // The bench is one client asking hundreds of live searches: lift the per-client and overall limits.
+            var hub = await BenchHosts.StartAsync("hub", hubDb.ConnectionString, Path.Combine(work, "hub"), "--Panoramax:Federation:SearchDeadline=00:00:10",
+                "--Panoramax:Federation:LiveSearchesPerClientPerMinute=1000000", "--Panoramax:Federation:LiveSearchesPerMinute=1000000");
             apps.Add(hub);
             for (var i = 0; i < peers; i++)
             {

@@ -57,6 +57,12 @@ public sealed class FederationOptions
     /// </summary>
     [Range(1, 16)]
     public int MaxHops { get; set; } = 3;
+    /// <summary>Live federated searches (<c>/api/search?federated=live</c>) one client (IP address) may start per minute.</summary>
+    [Range(1, 1_000_000)]
+    public int LiveSearchesPerClientPerMinute { get; set; } = 30;
+    /// <summary>Live federated searches this instance starts per minute in all, whoever asks.</summary>
+    [Range(1, 1_000_000)]
+    public int LiveSearchesPerMinute { get; set; } = 600;
     /// <summary>How often each trusted peer is reconciled (range digests compared, divergence repaired, spec §7.1).</summary>
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromHours(24);
 }

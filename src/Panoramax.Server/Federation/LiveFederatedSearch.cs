@@ -51,9 +51,22 @@ internal sealed class LiveFederatedSearch(FederatedSearch search, NpgsqlDataSour
                 $"{Parameter}={LiveValue} supports bbox, datetime, ids and limit only; remove {string.Join(", ", unsupported)} or the {Parameter} parameter",
                 new { unsupported });
         }
-        return services.GetService<FederatedSearch>() is { } fanOut
-            ? new LiveFederatedSearch(fanOut, services.GetRequiredService<NpgsqlDataSource>(), ParseHops(s.Hops, fanOut.MaxHops))
-            : throw ApiException.BadRequest($"Federation is disabled on this instance: {Parameter}={LiveValue} is not available");
+        if (services.GetService<FederatedSearch>() is not { } fanOut)
+        {
+            throw ApiException.BadRequest($"Federation is disabled on this instance: {Parameter}={LiveValue} is not available");
+        }
+        var searchHops = ParseHops(s.Hops, fanOut.MaxHops);
+        var client = services.GetRequiredService<IHttpContextAccessor>().HttpContext?.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        if (!services.GetRequiredService<LiveSearchLimiter>().TryStart(client, out var retryAfter))
+        {
+            var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+            throw new ApiException(StatusCodes.Status429TooManyRequests,
+                $"Too many live searches: each one asks every peer of this instance. Try again in {seconds} s, or search without {Parameter}={LiveValue} (the replicated records of the network are searched all the same)")
+            {
+                RetryAfterSeconds = seconds,
+            };
+        }
+        return new LiveFederatedSearch(fanOut, services.GetRequiredService<NpgsqlDataSource>(), searchHops);
     }
 
     /// <summary><c>hops</c>: 1 (the trusted peers only) when absent, else a whole number up to the configured maximum.</summary>

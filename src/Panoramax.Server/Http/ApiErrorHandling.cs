@@ -35,7 +35,7 @@ public static class ApiErrorHandling
                         log.LogError(ex, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
                     }
                 }
-                if (ex is Panoramax.Auth.AuthException { RetryAfterSeconds: { } retry })
+                if (((ex as Panoramax.Auth.AuthException)?.RetryAfterSeconds ?? (ex as ApiException)?.RetryAfterSeconds) is { } retry)
                 {
                     context.Response.Headers.RetryAfter = retry.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 }

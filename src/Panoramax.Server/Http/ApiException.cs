@@ -8,6 +8,8 @@ public sealed class ApiException(int statusCode, string message, object? details
 {
     public int StatusCode { get; } = statusCode;
     public object? Details { get; } = details;
+    /// <summary>Seconds after which trying again makes sense, sent as Retry-After.</summary>
+    public int? RetryAfterSeconds { get; init; }
 
     public static ApiException BadRequest(string message, object? details = null) => new(StatusCodes.Status400BadRequest, message, details);
     public static ApiException NotFound(string message) => new(StatusCodes.Status404NotFound, message);
