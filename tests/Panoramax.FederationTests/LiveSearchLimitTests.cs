@@ -31,9 +31,11 @@ public sealed class LiveSearchLimitTests : IAsyncLifetime
         var body = JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement;
         Assert.Contains("Too many live searches", body.GetProperty("message").GetString(), StringComparison.Ordinal);
 
-        // A malformed live search is refused for what it is, not counted against the client as a search started.
-        using var malformed = await _a.Http.GetAsync("/api/search?federated=live&hops=0");
-        Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+        // A malformed live search is refused for what it is, before the count.
+        using var badHops = await _a.Http.GetAsync("/api/search?federated=live&hops=0");
+        Assert.Equal(HttpStatusCode.BadRequest, badHops.StatusCode);
+        using var badBbox = await _a.Http.GetAsync("/api/search?federated=live&bbox=1,2,3");
+        Assert.Equal(HttpStatusCode.BadRequest, badBbox.StatusCode);
         using var local = await _a.Http.GetAsync($"/api/search?ids={Guid.NewGuid()}");
         Assert.Equal(HttpStatusCode.OK, local.StatusCode);
     }

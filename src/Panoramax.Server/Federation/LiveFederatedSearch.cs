@@ -55,9 +55,17 @@ internal sealed class LiveFederatedSearch(FederatedSearch search, NpgsqlDataSour
         {
             throw ApiException.BadRequest($"Federation is disabled on this instance: {Parameter}={LiveValue} is not available");
         }
-        var searchHops = ParseHops(s.Hops, fanOut.MaxHops);
-        var client = services.GetRequiredService<IHttpContextAccessor>().HttpContext?.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        if (!services.GetRequiredService<LiveSearchLimiter>().TryStart(client, out var retryAfter))
+        return new LiveFederatedSearch(fanOut, services.GetRequiredService<NpgsqlDataSource>(), ParseHops(s.Hops, fanOut.MaxHops));
+    }
+
+    /// <summary>
+    /// Counts a live search of the calling client once the whole request is known to be valid: 429 with Retry-After when
+    /// it has started too many this minute (<see cref="LiveSearchLimiter"/>).
+    /// </summary>
+    public static void Throttle(HttpContext context)
+    {
+        var client = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        if (!context.RequestServices.GetRequiredService<LiveSearchLimiter>().TryStart(client, out var retryAfter))
         {
             var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
             throw new ApiException(StatusCodes.Status429TooManyRequests,
@@ -66,7 +74,6 @@ internal sealed class LiveFederatedSearch(FederatedSearch search, NpgsqlDataSour
                 RetryAfterSeconds = seconds,
             };
         }
-        return new LiveFederatedSearch(fanOut, services.GetRequiredService<NpgsqlDataSource>(), searchHops);
     }
 
     /// <summary><c>hops</c>: 1 (the trusted peers only) when absent, else a whole number up to the configured maximum.</summary>

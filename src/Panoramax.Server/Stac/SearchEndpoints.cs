@@ -41,7 +41,7 @@ public static class SearchEndpoints
         var q = request.Query;
         var search = new SearchRequest(q["limit"], q["bbox"], q["intersects"], q["datetime"], q["ids"], q["collections"],
             q["place_position"], q["place_distance"], q["place_fov_tolerance"], q["filter"], q["sortby"], q["federated"], q["hops"]);
-        return RunAsync(search, links, current, db, options, request.HttpContext.RequestServices, ct);
+        return RunAsync(search, links, current, db, options, request.HttpContext, ct);
     }
 
     internal static async Task<IResult> PostAsync(HttpRequest request, LinkBuilder links, CurrentViewer current, [ReadPool] NpgsqlDataSource db, IOptions<PanoramaxOptions> options, CancellationToken ct)
@@ -58,12 +58,13 @@ public static class SearchEndpoints
             Scalar(body, "limit"), ListOrScalar(body, "bbox"), Geometry(body, "intersects"), Scalar(body, "datetime"),
             List(body, "ids"), List(body, "collections"), ListOrScalar(body, "place_position"), Scalar(body, "place_distance"),
             Scalar(body, "place_fov_tolerance"), Scalar(body, "filter"), SortBy(body), Scalar(body, "federated"), Scalar(body, "hops"));
-        return await RunAsync(search, links, current, db, options, request.HttpContext.RequestServices, ct);
+        return await RunAsync(search, links, current, db, options, request.HttpContext, ct);
     }
 
     private static async Task<IResult> RunAsync(SearchRequest s, LinkBuilder links, CurrentViewer current, NpgsqlDataSource db, IOptions<PanoramaxOptions> options,
-        IServiceProvider services, CancellationToken ct)
+        HttpContext http, CancellationToken ct)
     {
+        var services = http.RequestServices;
         var live = LiveFederatedSearch.Requested(s, services);
         var limit = StacParams.Limit(s.Limit, 1, 10_000, 10);
         var bbox = StacParams.ParseBbox(s.Bbox);
@@ -96,6 +97,10 @@ public static class SearchEndpoints
         }
 
         var (order, point) = ParseOrder(s.SortBy, bbox, place);
+        if (live is not null)
+        {
+            LiveFederatedSearch.Throttle(http);
+        }
         // Peers are asked while we read our own database.
         var fanOut = live?.AskAsync(new LiveSearchQuery(bbox is null ? null : [bbox.MinX, bbox.MinY, bbox.MaxX, bbox.MaxY], ids,
             datetime?.Start, datetime?.End, limit), ct);
