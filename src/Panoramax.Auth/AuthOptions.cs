@@ -25,6 +25,15 @@ public sealed class AuthOptions
     public int LockoutMinutes { get; set; } = 15;
     [Range(8, 1024)]
     public int MinPasswordLength { get; set; } = 8;
+    /// <summary>Local accounts one client (IP address) may create per hour.</summary>
+    [Range(1, 1_000_000)]
+    public int RegistrationsPerClientPerHour { get; set; } = 10;
+    /// <summary>Password logins one client may try per minute, whatever the accounts (lockouts count per account).</summary>
+    [Range(1, 1_000_000)]
+    public int LoginsPerClientPerMinute { get; set; } = 30;
+    /// <summary>Unclaimed tokens (<c>/api/auth/tokens/generate</c>, the CLI's login) one client may ask for per minute.</summary>
+    [Range(1, 1_000_000)]
+    public int TokenRequestsPerClientPerMinute { get; set; } = 10;
     /// <summary>How long a login session lasts without activity.</summary>
     public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromDays(14);
     /// <summary>The page /api/auth/login sends people to when local accounts are the login.</summary>

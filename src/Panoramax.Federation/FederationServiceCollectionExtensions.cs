@@ -42,7 +42,6 @@ public static class FederationServiceCollectionExtensions
         services.AddSingleton<Reconcile.Reconciler>();
         services.AddSingleton<Reconcile.ReconcileReportStore>();
         services.AddSingleton<FederatedSearch>();
-        services.AddSingleton<LiveSearchLimiter>();
         services.AddScoped<PeerDirectory>();
         services.AddScoped<PeerAdmin>();
         services.AddQuartz();

@@ -84,6 +84,7 @@ public static class AuthEndpoints
         var next = SafeNextUrl(http.Request, fields.GetValueOrDefault("next_url"));
         try
         {
+            Throttle(http, ClientThrottle.Login, "Too many login attempts from your address");
             var account = await accounts.LoginAsync(fields.GetValueOrDefault("name") ?? fields.GetValueOrDefault("email") ?? fields.GetValueOrDefault("login"), fields.GetValueOrDefault("password"), ct);
             await session.SignInAsync(http, account);
             return isForm ? Results.Redirect(next ?? "/", permanent: false) : Results.Json(new { id = account.Id, name = account.Name }, ApiJson.Options);
@@ -101,6 +102,7 @@ public static class AuthEndpoints
         var next = SafeNextUrl(http.Request, fields.GetValueOrDefault("next_url"));
         try
         {
+            Throttle(http, ClientThrottle.Registration, "Too many accounts were created from your address");
             var account = await accounts.RegisterAsync(fields.GetValueOrDefault("name"), fields.GetValueOrDefault("email"), fields.GetValueOrDefault("password"), ct);
             await session.SignInAsync(http, account);
             return isForm ? Results.Redirect(next ?? "/") : Results.Json(new { id = account.Id, name = account.Name }, ApiJson.Options, statusCode: StatusCodes.Status201Created);
@@ -111,8 +113,9 @@ public static class AuthEndpoints
         }
     }
 
-    internal static async Task<IResult> GenerateAsync(string? description, ApiTokenService tokens, LinkBuilder links, CancellationToken ct)
+    internal static async Task<IResult> GenerateAsync(string? description, ApiTokenService tokens, LinkBuilder links, HttpContext http, CancellationToken ct)
     {
+        Throttle(http, ClientThrottle.TokenRequest, "Too many tokens were asked for from your address");
         if (description?.Length > 1000)
         {
             throw ApiException.BadRequest("description is too long (1000 characters at most)");
@@ -126,6 +129,18 @@ public static class AuthEndpoints
             generated_at = StacTime.Utc(issued.Token.GeneratedAt),
             links = new[] { new Link("claim", links.Api($"/api/auth/tokens/{issued.Token.Id}/claim"), "text/html") },
         }, ApiJson.Options);
+    }
+
+    /// <summary>A 429 (with Retry-After; forms show it on their page) when the caller has used up this throttle's budget.</summary>
+    private static void Throttle(HttpContext http, string throttle, string what)
+    {
+        if (http.RequestServices.GetRequiredKeyedService<ClientThrottle>(throttle).RetryAfterSeconds(http) is { } seconds)
+        {
+            throw new AuthException(StatusCodes.Status429TooManyRequests, $"{what}: try again in {seconds} s")
+            {
+                RetryAfterSeconds = seconds,
+            };
+        }
     }
 
     /// <summary>

@@ -60,14 +60,12 @@ internal sealed class LiveFederatedSearch(FederatedSearch search, NpgsqlDataSour
 
     /// <summary>
     /// Counts a live search of the calling client once the whole request is known to be valid: 429 with Retry-After when
-    /// it has started too many this minute (<see cref="LiveSearchLimiter"/>).
+    /// it has started too many this minute (<see cref="FederationOptions.LiveSearchesPerClientPerMinute"/>).
     /// </summary>
     public static void Throttle(HttpContext context)
     {
-        var client = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        if (!context.RequestServices.GetRequiredService<LiveSearchLimiter>().TryStart(client, out var retryAfter))
+        if (context.RequestServices.GetRequiredKeyedService<ClientThrottle>(ClientThrottle.LiveSearch).RetryAfterSeconds(context) is { } seconds)
         {
-            var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
             throw new ApiException(StatusCodes.Status429TooManyRequests,
                 $"Too many live searches: each one asks every peer of this instance. Try again in {seconds} s, or search without {Parameter}={LiveValue} (the replicated records of the network are searched all the same)")
             {

@@ -96,6 +96,17 @@ public static class PanoramaxApp
         services.AddScoped<Panoramax.Jobs.Export.IExportItemWriter, StacExportItemWriter>();
         services.AddPanoramaxUploads();
         services.AddSingleton<MapRefresh>();
+        services.AddKeyedSingleton(ClientThrottle.LiveSearch, (sp, _) =>
+        {
+            var o = sp.GetRequiredService<IOptions<Panoramax.Federation.FederationOptions>>().Value;
+            return new ClientThrottle(o.LiveSearchesPerClientPerMinute, TimeSpan.FromMinutes(1), o.LiveSearchesPerMinute);
+        });
+        services.AddKeyedSingleton(ClientThrottle.Registration, (sp, _) =>
+            new ClientThrottle(sp.GetRequiredService<IOptions<AuthOptions>>().Value.RegistrationsPerClientPerHour, TimeSpan.FromHours(1)));
+        services.AddKeyedSingleton(ClientThrottle.Login, (sp, _) =>
+            new ClientThrottle(sp.GetRequiredService<IOptions<AuthOptions>>().Value.LoginsPerClientPerMinute, TimeSpan.FromMinutes(1)));
+        services.AddKeyedSingleton(ClientThrottle.TokenRequest, (sp, _) =>
+            new ClientThrottle(sp.GetRequiredService<IOptions<AuthOptions>>().Value.TokenRequestsPerClientPerMinute, TimeSpan.FromMinutes(1)));
 
         services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);

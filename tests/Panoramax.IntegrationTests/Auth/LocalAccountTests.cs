@@ -51,7 +51,7 @@ public class LocalAccountTests(TestInstance instance) : IClassFixture<TestInstan
     {
         await TestAuth.UserAsync(instance, "form-user");
         using var browser = TestAuth.CookieClient(instance);
-        var token = await FormTokenAsync(browser, "/login?next_url=%2Faccount");
+        var token = await TestAuth.FormTokenAsync(browser, "/login?next_url=%2Faccount");
         using var ok = await browser.PostAsync("/api/auth/local/login", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["__RequestVerificationToken"] = token, ["name"] = "form-user", ["password"] = TestAuth.PasswordOf("form-user"), ["next_url"] = "https://evil.example.org/",
@@ -63,7 +63,7 @@ public class LocalAccountTests(TestInstance instance) : IClassFixture<TestInstan
         Assert.Contains("API tokens", await account.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         using var other = TestAuth.CookieClient(instance);
-        token = await FormTokenAsync(other, "/login");
+        token = await TestAuth.FormTokenAsync(other, "/login");
         using var wrong = await other.PostAsync("/api/auth/local/login", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["__RequestVerificationToken"] = token, ["name"] = "form-user", ["password"] = "nope", ["next_url"] = "/account",
@@ -87,14 +87,6 @@ public class LocalAccountTests(TestInstance instance) : IClassFixture<TestInstan
         await JsonAssert.IsApiErrorAsync(forged, HttpStatusCode.BadRequest);
         using var anonymousAccount = await browser.GetAsync("/account");
         Assert.Equal(HttpStatusCode.Redirect, anonymousAccount.StatusCode);
-    }
-
-    private static async Task<string> FormTokenAsync(HttpClient browser, string page)
-    {
-        var html = await browser.GetStringAsync(page);
-        var m = System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"");
-        Assert.True(m.Success, html);
-        return WebUtility.HtmlDecode(m.Groups[1].Value);
     }
 
     [Fact]

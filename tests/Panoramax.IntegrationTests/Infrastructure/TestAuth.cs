@@ -69,6 +69,15 @@ public static class TestAuth
         return client;
     }
 
+    /// <summary>The antiforgery token of the form on <paramref name="page"/> (the client keeps the cookie that goes with it).</summary>
+    public static async Task<string> FormTokenAsync(HttpClient browser, string page)
+    {
+        var html = await browser.GetStringAsync(page);
+        var m = System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"");
+        Assert.True(m.Success, html);
+        return WebUtility.HtmlDecode(m.Groups[1].Value);
+    }
+
     /// <summary>A client with its own cookie jar that does not follow redirects (tests look at them).</summary>
     public static HttpClient CookieClient(TestInstance instance) =>
         new(new HttpClientHandler { CookieContainer = new CookieContainer(), UseCookies = true, AllowAutoRedirect = false }) { BaseAddress = instance.BaseUrl };

@@ -40,6 +40,11 @@ public class TestInstance : IAsyncLifetime
             $"--Panoramax:Admin:InitialPassword={AdminPassword}",
             "--Logging:LogLevel:Default=Warning",
             "--Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command=Critical",
+            // Tests log in, register and ask for tokens from one address far more often than people do: the per-client
+            // budgets are lifted here (the tests of the budgets set their own in Settings, which come after).
+            "--Panoramax:Auth:LoginsPerClientPerMinute=1000000",
+            "--Panoramax:Auth:RegistrationsPerClientPerHour=1000000",
+            "--Panoramax:Auth:TokenRequestsPerClientPerMinute=1000000",
         };
         args.AddRange(Settings.Select(kv => $"--{kv.Key}={kv.Value}"));
         _app = await PanoramaxApp.CreateAsync([.. args]);

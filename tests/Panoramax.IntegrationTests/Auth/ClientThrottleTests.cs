@@ -1,0 +1,91 @@
+using System.Net;
+using System.Net.Http.Json;
+using Panoramax.IntegrationTests.Infrastructure;
+
+namespace Panoramax.IntegrationTests.Auth;
+
+/// <summary>An instance with small per-client budgets, so the tests reach them in a few requests.</summary>
+public sealed class SmallBudgetsInstance : TestInstance
+{
+    protected override IEnumerable<KeyValuePair<string, string>> Settings =>
+    [
+        new("Panoramax:Auth:RegistrationsPerClientPerHour", "2"),
+        new("Panoramax:Auth:LoginsPerClientPerMinute", "3"),
+        new("Panoramax:Auth:TokenRequestsPerClientPerMinute", "2"),
+    ];
+}
+
+/// <summary>One address may only create so many accounts, try so many passwords and ask for so many tokens.</summary>
+public sealed class ClientThrottleTests(SmallBudgetsInstance instance) : IClassFixture<SmallBudgetsInstance>
+{
+    private HttpClient Cookieless() => new(new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = instance.BaseUrl };
+
+    private static async Task AssertThrottledAsync(HttpResponseMessage response, string message)
+    {
+        var error = await JsonAssert.IsApiErrorAsync(response, HttpStatusCode.TooManyRequests);
+        Assert.StartsWith(message, error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        var retryAfter = response.Headers.RetryAfter?.Delta;
+        Assert.NotNull(retryAfter);
+        Assert.True(retryAfter.Value >= TimeSpan.FromSeconds(1), $"Retry-After {retryAfter}");
+    }
+
+    [Fact]
+    public async Task Registrations_beyond_the_budget_of_an_address_get_429_with_Retry_After_and_make_no_account()
+    {
+        using var http = Cookieless();
+        for (var i = 0; i < 2; i++)
+        {
+            using var created = await http.PostAsJsonAsync("/api/auth/local/register", new { name = $"walker {i}", password = "a long enough password" });
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+        using var refused = await http.PostAsJsonAsync("/api/auth/local/register", new { name = "walker 2", password = "a long enough password" });
+        await AssertThrottledAsync(refused, "Too many accounts were created from your address");
+        await using (var conn = new Npgsql.NpgsqlConnection(instance.ConnectionString))
+        {
+            await conn.OpenAsync();
+            await using var count = new Npgsql.NpgsqlCommand("SELECT count(*) FROM accounts WHERE name = 'walker 2'", conn);
+            Assert.Equal(0L, (long)(await count.ExecuteScalarAsync())!);
+        }
+
+        // The registration page shows the reason instead of an error page.
+        using var browser = TestAuth.CookieClient(instance);
+        var token = await TestAuth.FormTokenAsync(browser, "/register");
+        using var form = await browser.PostAsync("/api/auth/local/register", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = token, ["name"] = "walker 3", ["password"] = "a long enough password",
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, form.StatusCode);
+        Assert.StartsWith("/register?error=", form.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        using var page = await browser.GetAsync(form.Headers.Location);
+        Assert.Contains("Too many accounts were created from your address", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Logins_beyond_the_budget_of_an_address_get_429_even_with_the_right_password()
+    {
+        // Making the account logs it in once: one of the three attempts.
+        var (id, user) = await TestAuth.UserAsync(instance, "budgeted walker");
+        user.Dispose();
+        using var http = Cookieless();
+        for (var i = 0; i < 2; i++)
+        {
+            using var wrong = await http.PostAsJsonAsync("/api/auth/local/login", new { name = $"someone {i}", password = "guessed password" });
+            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        }
+        using var refused = await http.PostAsJsonAsync("/api/auth/local/login", new { name = $"{id:N}@tests.invalid", password = TestAuth.PasswordOf("budgeted walker") });
+        await AssertThrottledAsync(refused, "Too many login attempts from your address");
+    }
+
+    [Fact]
+    public async Task Token_requests_beyond_the_budget_of_an_address_get_429()
+    {
+        using var http = Cookieless();
+        for (var i = 0; i < 2; i++)
+        {
+            using var issued = await http.PostAsync("/api/auth/tokens/generate", null);
+            Assert.Equal(HttpStatusCode.OK, issued.StatusCode);
+        }
+        using var refused = await http.PostAsync("/api/auth/tokens/generate", null);
+        await AssertThrottledAsync(refused, "Too many tokens were asked for from your address");
+    }
+}
