@@ -130,12 +130,22 @@ public static class PanoramaxApp
         // The default (Optimal) levels cost milliseconds per search page; Fastest keeps most of the size gain.
         services.Configure<BrotliCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Fastest);
         services.Configure<GzipCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Fastest);
-        services.Configure<ForwardedHeadersOptions>(o =>
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<PanoramaxOptions>>((o, panoramax) =>
         {
             o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost | ForwardedHeaders.XForwardedPrefix;
-            // Deployments put the instance behind their own proxy; hrefs must follow the public host.
+            // Deployments put the instance behind their own proxy (hrefs follow the public host); only it is believed.
             o.KnownIPNetworks.Clear();
             o.KnownProxies.Clear();
+            var trusted = panoramax.Value.TrustedProxies ?? PanoramaxOptions.DefaultTrustedProxies;
+            if (trusted.Any(t => t.Trim() == "*"))
+            {
+                return;
+            }
+            // Entries were checked at start-up (PanoramaxOptions.Validate).
+            foreach (var network in trusted.Select(PanoramaxOptions.ProxyNetwork).OfType<System.Net.IPNetwork>())
+            {
+                o.KnownIPNetworks.Add(network);
+            }
         });
         services.AddOpenApi("specs", o => o.AddDocumentTransformer((doc, _, _) =>
         {

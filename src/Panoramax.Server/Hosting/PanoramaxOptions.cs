@@ -4,7 +4,7 @@ using Panoramax.Auth;
 namespace Panoramax.Server.Hosting;
 
 /// <summary>Root of the <c>Panoramax</c> configuration section (appsettings.json or <c>Panoramax__…</c> environment variables).</summary>
-public sealed class PanoramaxOptions
+public sealed class PanoramaxOptions : IValidatableObject
 {
     public const string Section = "Panoramax";
 
@@ -14,6 +14,16 @@ public sealed class PanoramaxOptions
     public string DataDirectory { get; set; } = "var";
     /// <summary>Public base URL (e.g. https://panoramax.example.org) used for absolute links; by default taken from each request.</summary>
     public Uri? PublicUrl { get; set; }
+    /// <summary>
+    /// Addresses or networks (CIDR) of the reverse proxies whose <c>X-Forwarded-*</c> headers are believed (client
+    /// address for the per-client budgets, scheme, host and prefix for links); <c>*</c> believes anyone. The default is
+    /// this machine and private networks (a proxy beside the instance or in its Docker network): a client reaching the
+    /// instance from the internet cannot choose its address or the links' host by sending the headers itself.
+    /// Null: <see cref="DefaultTrustedProxies"/> (an array, so configured values replace the defaults instead of adding to them).
+    /// </summary>
+    public string[]? TrustedProxies { get; set; }
+
+    public static readonly string[] DefaultTrustedProxies = ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"];
     public InstanceInfoOptions Instance { get; set; } = new();
     public DatabaseOptions Database { get; set; } = new();
     public AdminOptions Admin { get; set; } = new();
@@ -22,6 +32,18 @@ public sealed class PanoramaxOptions
     public SequenceDefaultsOptions Defaults { get; set; } = new();
 
     public string DataPath(string child) => Path.Combine(Path.GetFullPath(DataDirectory), child);
+
+    /// <summary>A trusted-proxy entry as a network (a lone address is a /32 or /128), or null when it is neither.</summary>
+    public static System.Net.IPNetwork? ProxyNetwork(string entry)
+    {
+        var text = entry.Trim();
+        var network = text.Contains('/', StringComparison.Ordinal) ? text : text + (text.Contains(':', StringComparison.Ordinal) ? "/128" : "/32");
+        return System.Net.IPNetwork.TryParse(network, out var parsed) ? parsed : null;
+    }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
+        (TrustedProxies ?? []).Where(t => t.Trim() != "*" && ProxyNetwork(t) is null).Select(t => new ValidationResult(
+            $"Panoramax:TrustedProxies: '{t}' is not an IP address or a CIDR network (e.g. 10.0.0.0/8), nor '*'", [nameof(TrustedProxies)]));
 }
 
 public enum InstanceRole

@@ -88,4 +88,59 @@ public sealed class ClientThrottleTests(SmallBudgetsInstance instance) : IClassF
         using var refused = await http.PostAsync("/api/auth/tokens/generate", null);
         await AssertThrottledAsync(refused, "Too many tokens were asked for from your address");
     }
+
+    [Fact]
+    public async Task Behind_a_trusted_proxy_each_forwarded_client_address_has_its_own_budget()
+    {
+        // Loopback is a trusted proxy by default: the address it forwards is the client's.
+        using var http = Cookieless();
+        async Task<HttpStatusCode> AskAsync(string client)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/tokens/generate");
+            request.Headers.Add("X-Forwarded-For", client);
+            using var response = await http.SendAsync(request);
+            return response.StatusCode;
+        }
+        Assert.Equal(HttpStatusCode.OK, await AskAsync("203.0.113.7"));
+        Assert.Equal(HttpStatusCode.OK, await AskAsync("203.0.113.7"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await AskAsync("203.0.113.7"));
+        Assert.Equal(HttpStatusCode.OK, await AskAsync("203.0.113.8"));
+    }
+}
+
+/// <summary>An instance that believes only a proxy at 10.1.2.3: its test clients on loopback are not proxies.</summary>
+public sealed class UntrustedLoopbackInstance : TestInstance
+{
+    protected override IEnumerable<KeyValuePair<string, string>> Settings =>
+    [
+        new("Panoramax:TrustedProxies:0", "10.1.2.3"),
+        new("Panoramax:Auth:TokenRequestsPerClientPerMinute", "1"),
+    ];
+}
+
+/// <summary>Forwarded headers from a client that is not a trusted proxy change nothing.</summary>
+public sealed class UntrustedForwardedHeadersTests(UntrustedLoopbackInstance instance) : IClassFixture<UntrustedLoopbackInstance>
+{
+    [Fact]
+    public async Task Forwarded_host_from_a_client_that_is_not_a_trusted_proxy_does_not_change_links()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api");
+        request.Headers.Add("X-Forwarded-Proto", "https");
+        request.Headers.Add("X-Forwarded-Host", "attacker.example.org");
+        using var response = await instance.Http.SendAsync(request);
+        var landing = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(new Uri(instance.BaseUrl, "/api").ToString(), Assert.Single(JsonAssert.Links(landing, "self")).GetProperty("href").GetString());
+    }
+
+    [Fact]
+    public async Task A_client_cannot_escape_its_budget_by_claiming_other_addresses()
+    {
+        using var http = new HttpClient { BaseAddress = instance.BaseUrl };
+        using var first = new HttpRequestMessage(HttpMethod.Post, "/api/auth/tokens/generate");
+        first.Headers.Add("X-Forwarded-For", "203.0.113.7");
+        Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(first)).StatusCode);
+        using var second = new HttpRequestMessage(HttpMethod.Post, "/api/auth/tokens/generate");
+        second.Headers.Add("X-Forwarded-For", "203.0.113.8");
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await http.SendAsync(second)).StatusCode);
+    }
 }
