@@ -12,7 +12,7 @@ using WireMock.Server;
 namespace Panoramax.FederationTests;
 
 /// <summary>
-/// An aggregator (role <c>aggregator</c>) peered with a real instance and harvesting six fake legacy GeoVisio
+/// An aggregator (role <c>aggregator</c>) peered with a real instance and harvesting seven fake legacy GeoVisio
 /// instances (one per scenario, so their states and circuit breakers do not mix).
 /// </summary>
 public sealed class AggregatorNetwork : IAsyncLifetime
@@ -26,6 +26,7 @@ public sealed class AggregatorNetwork : IAsyncLifetime
     public LegacyGeoVisio Malformed { get; }
     public LegacyGeoVisio Clashing { get; }
     public LegacyGeoVisio Unstorable { get; }
+    public LegacyGeoVisio Wandering { get; }
     /// <summary>The most bytes the aggregator reads of one answer here (small, so a test can pass it cheaply).</summary>
     public const int MaxAnswerBytes = 64 * 1024;
 
@@ -39,7 +40,12 @@ public sealed class AggregatorNetwork : IAsyncLifetime
         Malformed = new(LegacyServer, "malformed");
         Clashing = new(LegacyServer, "clashing");
         Unstorable = new(LegacyServer, "unstorable");
-        var sources = new[] { ("legacy-walks", Walks), ("legacy-deletions", Deletions), ("legacy-failing", Failing), ("legacy-malformed", Malformed), ("legacy-clashing", Clashing), ("legacy-unstorable", Unstorable) };
+        Wandering = new(LegacyServer, "wandering");
+        var sources = new[]
+        {
+            ("legacy-walks", Walks), ("legacy-deletions", Deletions), ("legacy-failing", Failing), ("legacy-malformed", Malformed), ("legacy-clashing", Clashing),
+            ("legacy-unstorable", Unstorable), ("legacy-wandering", Wandering),
+        };
         _sourceCount = sources.Length;
         Aggregator = new("aggregator",
         [
@@ -276,6 +282,30 @@ public sealed class AggregatorTests(AggregatorNetwork net) : IClassFixture<Aggre
     }
 
     [Fact]
+    public async Task A_next_link_to_another_host_is_not_followed_and_the_error_says_why()
+    {
+        var walk = LegacyCollection.Walk("Walk whose next page is elsewhere", 2.3700, 48.8600, Day.AddHours(8), 1);
+        net.Wandering.ServeCollections([[walk]]);
+        // The same page, whose next link leads to another host (the same server under another name).
+        using var http = new HttpClient();
+        var page = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync($"{net.Wandering.Url}/api/collections"))!.AsObject();
+        var other = new Uri(net.Wandering.Url).Host == "localhost" ? "127.0.0.1" : "localhost";
+        var elsewhere = new UriBuilder(net.Walks.Url) { Host = other }.Uri;
+        page["links"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject
+        {
+            ["rel"] = "next", ["type"] = "application/json", ["href"] = $"{elsewhere}/api/collections?page=p1",
+        });
+        net.Wandering.ServeCollectionsAnswer(HttpStatusCode.OK, page.ToJsonString());
+
+        var outcome = await net.HarvestAsync(net.Wandering);
+
+        Assert.True(outcome.Error?.Contains("another host", StringComparison.Ordinal) == true, $"error: {outcome.Error}");
+        Assert.Contains(other, outcome.Error, StringComparison.Ordinal);
+        // What the source served itself was applied.
+        Assert.Single(await _agg.SearchIdsAsync(Ids(walk)));
+    }
+
+    [Fact]
     public async Task A_collection_whose_account_id_is_held_by_another_origin_is_refused_whole()
     {
         // The aggregator's own admin account: a legacy source claiming that id must not write anything under it.
@@ -344,7 +374,7 @@ public sealed class AggregatorTests(AggregatorNetwork net) : IClassFixture<Aggre
         }
         using var admin = await TestAuth.AdminAsync(_agg);
         var sources = JsonDocument.Parse(await admin.GetStringAsync("/api/admin/sources")).RootElement.GetProperty("sources");
-        Assert.Equal(new[] { "legacy-clashing", "legacy-deletions", "legacy-failing", "legacy-malformed", "legacy-unstorable", "legacy-walks" },
+        Assert.Equal(new[] { "legacy-clashing", "legacy-deletions", "legacy-failing", "legacy-malformed", "legacy-unstorable", "legacy-walks", "legacy-wandering" },
             sources.EnumerateArray().Select(s => s.GetProperty("name").GetString()!).Order(StringComparer.Ordinal).ToArray());
         using var harvest = await admin.PostAsync($"/api/admin/sources/{AggregatorNetwork.SourceId(net.Walks)}/harvest", null);
         Assert.Equal(HttpStatusCode.Accepted, harvest.StatusCode);

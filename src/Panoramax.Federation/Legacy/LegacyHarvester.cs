@@ -77,7 +77,7 @@ public sealed class LegacyHarvester(
                     await CollectionAsync(run, c, ct);
                 }
                 await SaveCursorAsync(run, ct);
-                next = NextLink(root, next);
+                next = NextLink(run, root, next);
             }
         }
         catch (LegacyFetchException e)
@@ -201,7 +201,7 @@ public sealed class LegacyHarvester(
                 }
             }
             pictures += await AppendAsync(session, changed, ct);
-            next = NextLink(root, next);
+            next = NextLink(run, root, next);
         }
         // Pictures the source no longer lists (deleted or hidden there) are tombstoned at the version they had.
         var gone = (await LivePicturesAsync(session, id, ct)).Where(p => !seen.Contains(p.Id))
@@ -434,7 +434,8 @@ public sealed class LegacyHarvester(
     private Uri ItemsUrl(HarvestRun run, Guid id, JsonElement collection)
     {
         var href = Link(collection, "items") ?? $"{run.Url}/api/collections/{id}/items";
-        var uri = Uri.TryCreate(href, UriKind.Absolute, out var absolute) ? absolute : new Uri(new Uri(run.Url + "/"), href);
+        var uri = OnSource(run, Uri.TryCreate(new Uri(run.Url + "/"), href, out var resolved) ? resolved
+            : throw new LegacyFetchException($"collection {id} has an items link that is not a URL"));
         if (uri.Query.Contains("limit=", StringComparison.Ordinal))
         {
             return uri;
@@ -443,8 +444,24 @@ public sealed class LegacyHarvester(
         return new Uri(string.Create(CultureInfo.InvariantCulture, $"{uri}{separator}limit={options.Value.ItemsPageSize}"));
     }
 
-    private static Uri? NextLink(JsonElement page, Uri current) =>
-        Link(page, "next") is { } href && Uri.TryCreate(current, href, out var next) ? next : null;
+    private static Uri? NextLink(HarvestRun run, JsonElement page, Uri current) =>
+        Link(page, "next") is { } href ? OnSource(run, Uri.TryCreate(current, href, out var next) ? next
+            : throw new LegacyFetchException($"{current} has a next link that is not a URL")) : null;
+
+    /// <summary>
+    /// A link of the source's answers, kept on the source: followed with the source's own scheme and port (a GeoVisio
+    /// behind a TLS proxy may write http:// links with its inner port), refused when it leads to another host. The
+    /// source must not make this server fetch from elsewhere (its local network, a cloud metadata service).
+    /// </summary>
+    private static Uri OnSource(HarvestRun run, Uri link)
+    {
+        var source = new Uri(run.Url + "/");
+        if (!string.Equals(link.Host, source.Host, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new LegacyFetchException($"{source} links to {link.Scheme}://{link.Authority}, another host; only links on the source itself are followed");
+        }
+        return new UriBuilder(link) { Scheme = source.Scheme, Port = source.Port }.Uri;
+    }
 
     private static string? Link(JsonElement doc, string rel)
     {
