@@ -314,19 +314,20 @@ public sealed class ApplierTests(ApplierDatabase db) : IClassFixture<ApplierData
     }
 
     [Fact]
-    public async Task Pictures_placed_outside_the_earth_are_kept_in_the_log_and_not_applied()
+    public async Task Pictures_placed_outside_the_earth_or_with_files_not_on_the_web_are_kept_in_the_log_and_not_applied()
     {
         var o = await NewOriginAsync();
         var seq = Guid.CreateVersion7();
-        var (good, east, north) = (Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7());
+        var (good, east, north, script) = (Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7());
         var result = await o.ApplyAsync(
             o.Upsert(EntityKind.Sequence, seq, 1, Sequence(seq, o.Account, "walk")),
             o.Upsert(EntityKind.Picture, good, 1, Picture(good, seq, o.Account, 1, 179.5)),
             o.Upsert(EntityKind.Picture, east, 1, Picture(east, seq, o.Account, 2, 400.0)),
-            o.Upsert(EntityKind.Picture, north, 1, Picture(north, seq, o.Account, 3, 1.0).Replace(",45.5]", ",100.5]", StringComparison.Ordinal)));
-        Assert.Equal(new ApplyResult(4, 0, 0, 4), result);
+            o.Upsert(EntityKind.Picture, north, 1, Picture(north, seq, o.Account, 3, 1.0).Replace(",45.5]", ",100.5]", StringComparison.Ordinal)),
+            o.Upsert(EntityKind.Picture, script, 1, Picture(script, seq, o.Account, 4, 1.5).Replace($"\"http://o.test/t/{script}.jpg\"", "\"javascript:alert(1)\"", StringComparison.Ordinal)));
+        Assert.Equal(new ApplyResult(5, 0, 0, 5), result);
         Assert.Single(await RowsAsync("SELECT 1 FROM pictures WHERE id = @id", ("id", good)));
-        Assert.Empty(await RowsAsync("SELECT 1 FROM pictures WHERE id = ANY(@ids)", ("ids", new[] { east, north })));
+        Assert.Empty(await RowsAsync("SELECT 1 FROM pictures WHERE id = ANY(@ids)", ("ids", new[] { east, north, script })));
         Assert.Equal(new object?[] { 1 }, await RowAsync("SELECT picture_count FROM sequences WHERE id = @id", ("id", seq)));
     }
 

@@ -62,6 +62,14 @@ public static class StacPayload
         {
             remote["tiles"] = tiles.GetProperty("href").GetString()!;
         }
+        foreach (var (asset, href) in remote)
+        {
+            // The viewer loads these from the origin: nothing but web addresses (no javascript:, data: or file: URLs).
+            if (!Uri.TryCreate(href, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                throw new FormatException($"the picture's {asset} asset is not an http(s) URL");
+            }
+        }
         var captured = Time(p.GetProperty("datetime"));
         short? offset = null;
         if (p.TryGetProperty("datetimetz", out var tz) && tz.GetString() is { } tzText
