@@ -223,12 +223,26 @@ public sealed class ManagePagesJourneyTests(ManagePagesInstance instance) : ICla
         await LogInThroughAsync(page, $"/my/sequences/{instance.BikeRide}", ManagePagesInstance.ContributorName, TestAuth.PasswordOf(ManagePagesInstance.ContributorName));
         await Assertions.Expect(page.Locator("#pictures li")).ToHaveCountAsync(3);
 
+        // From here the list of my sequences comes late, as on a slow server: the page refreshes it after the reorder
+        // while the person already picks the sequence to merge, and must keep that pick.
+        await Assertions.Expect(page.Locator($"#merge-with option[value='{instance.ShortRide}']")).ToHaveCountAsync(1);
+        var slowList = new TaskCompletionSource();
+        await page.RouteAsync("**/api/users/me/collection*", async route =>
+        {
+            await slowList.Task;
+            await route.ContinueAsync();
+        });
         await page.GetByLabel("Order the pictures by").SelectOptionAsync("-gpsdate");
         await page.GetByRole(AriaRole.Button, new() { Name = "Reorder" }).ClickAsync();
         await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("Pictures reordered by capture time, newest first.");
         await Assertions.Expect(page.Locator("#pictures li").First).ToHaveAttributeAsync("data-id", instance.BikePictures[2].ToString());
 
         await page.GetByLabel("Merge with another of my sequences").SelectOptionAsync(instance.ShortRide.ToString());
+        var listed = page.WaitForResponseAsync("**/api/users/me/collection*");
+        slowList.SetResult();
+        await listed;
+        await page.UnrouteAsync("**/api/users/me/collection*");
+        await Assertions.Expect(page.GetByLabel("Merge with another of my sequences")).ToHaveValueAsync(instance.ShortRide.ToString());
         await page.GetByRole(AriaRole.Button, new() { Name = "Merge into this sequence" }).ClickAsync();
         await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("was merged into this sequence.");
         await Assertions.Expect(page.Locator("#pictures li")).ToHaveCountAsync(5);

@@ -71,8 +71,13 @@
     return item;
   }
 
+  // Every change shows the sequence again; a slower, older load must not overwrite a newer one.
+  let loads = 0;
+
   async function load() {
+    const generation = ++loads;
     const [seq, items] = await Promise.all([P.api("GET", `collections/${id}`), P.api("GET", `collections/${id}/items`)]);
+    if (generation !== loads) return;
     title = seq.title || "(untitled)";
     $("page-title").textContent = title;
     document.title = `${title} – ${document.title.split(" – ").pop()}`;
@@ -86,7 +91,12 @@
     $("pictures").replaceChildren(...features.map(picture));
 
     const others = (await P.mySequences()).filter((s) => s.id !== id);
+    if (generation !== loads) return;
+    // The list is refreshed after every change, maybe while the person is choosing: keep their choice, or the merge
+    // would take whichever sequence comes first.
+    const picked = $("merge-with").value;
     $("merge-with").replaceChildren(...others.map((s) => el("option", { value: s.id }, `${s.title || "(untitled)"} (${(s["stats:items"] && s["stats:items"].count) || 0} pictures)`)));
+    if (others.some((s) => s.id === picked)) $("merge-with").value = picked;
     $("merge").hidden = others.length === 0;
   }
 
