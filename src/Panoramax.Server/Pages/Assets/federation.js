@@ -97,8 +97,12 @@
       el("td", null, actions(p)));
   }
 
+  const startPeers = P.loads();
+
   async function loadPeers() {
+    const stale = startPeers();
     const peers = (await P.api("GET", "admin/peers")).peers || [];
+    if (stale()) return;
     $("peers").replaceChildren(...peers.map(peerRow));
     $("peers-table").hidden = peers.length === 0;
     $("peers-empty").hidden = peers.length !== 0;
@@ -128,8 +132,12 @@
       el("td", null, harvest));
   }
 
+  const startSources = P.loads();
+
   async function loadSources() {
+    const stale = startSources();
     const sources = (await P.api("GET", "admin/sources")).sources || [];
+    if (stale()) return;
     $("sources").replaceChildren(...sources.map(sourceRow));
     $("sources-table").hidden = sources.length === 0;
     $("sources-empty").hidden = sources.length !== 0;
@@ -165,8 +173,12 @@
       el("td", null, save));
   }
 
+  const startLicenses = P.loads();
+
   async function loadLicenses() {
+    const stale = startLicenses();
     const origins = (await P.api("GET", "admin/origins")).origins || [];
+    if (stale()) return;
     $("licenses").replaceChildren(...origins.map(licenseRow));
     $("licenses-table").hidden = origins.length === 0;
     $("licenses-empty").hidden = origins.length !== 0;

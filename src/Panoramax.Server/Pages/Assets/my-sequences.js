@@ -55,8 +55,12 @@
         remove)));
   }
 
+  const startLoad = P.loads();
+
   async function load() {
+    const stale = startLoad();
     const list = await P.mySequences();
+    if (stale()) return;
     $("sequences").replaceChildren(...list.map(row));
     $("sequences-table").hidden = list.length === 0;
     $("empty").hidden = list.length !== 0;

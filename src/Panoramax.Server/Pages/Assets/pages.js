@@ -61,5 +61,15 @@
     }
   }
 
-  window.PanoramaxPages = { $, api, el, say, date, dateTime, viewerUrl, visibilityLabel, issueLabel, statusLabel, mySequences };
+  // Pages show their list again after each change; a load overtaken by a newer one (slower answer) must not render.
+  // Each call starts a load and returns "is it stale?".
+  function loads() {
+    let current = 0;
+    return () => {
+      const mine = ++current;
+      return () => mine !== current;
+    };
+  }
+
+  window.PanoramaxPages = { $, api, el, say, date, dateTime, viewerUrl, visibilityLabel, issueLabel, statusLabel, mySequences, loads };
 })();

@@ -74,11 +74,15 @@
     return el("tr", { "data-id": r.id }, ...cells);
   }
 
+  const startLoad = P.loads();
+
   async function load() {
+    const stale = startLoad();
     const all = $("show-closed").checked;
     const filter = all ? (admin ? null : `status IN (${ALL.map((s) => `'${s}'`).join(", ")})`) : OPEN;
     const path = (admin ? "reports" : "users/me/reports") + "?limit=1000" + (filter ? "&filter=" + encodeURIComponent(filter) : "");
     const answer = await P.api("GET", path);
+    if (stale()) return;
     const list = answer.reports || [];
     $("reports").replaceChildren(...list.map((r, i) => row(r, i + 1)));
     $("reports-table").hidden = list.length === 0;

@@ -71,13 +71,12 @@
     return item;
   }
 
-  // Every change shows the sequence again; a slower, older load must not overwrite a newer one.
-  let loads = 0;
+  const startLoad = P.loads();
 
   async function load() {
-    const generation = ++loads;
+    const stale = startLoad();
     const [seq, items] = await Promise.all([P.api("GET", `collections/${id}`), P.api("GET", `collections/${id}/items`)]);
-    if (generation !== loads) return;
+    if (stale()) return;
     title = seq.title || "(untitled)";
     $("page-title").textContent = title;
     document.title = `${title} – ${document.title.split(" – ").pop()}`;
@@ -91,7 +90,7 @@
     $("pictures").replaceChildren(...features.map(picture));
 
     const others = (await P.mySequences()).filter((s) => s.id !== id);
-    if (generation !== loads) return;
+    if (stale()) return;
     // The list is refreshed after every change, maybe while the person is choosing: keep their choice, or the merge
     // would take whichever sequence comes first.
     const picked = $("merge-with").value;
