@@ -105,6 +105,8 @@ public static class PanoramaxApp
             new ClientThrottle(sp.GetRequiredService<IOptions<AuthOptions>>().Value.RegistrationsPerClientPerHour, TimeSpan.FromHours(1)));
         services.AddKeyedSingleton(ClientThrottle.Login, (sp, _) =>
             new ClientThrottle(sp.GetRequiredService<IOptions<AuthOptions>>().Value.LoginsPerClientPerMinute, TimeSpan.FromMinutes(1)));
+        services.AddKeyedSingleton(ClientThrottle.Report, (sp, _) =>
+            new ClientThrottle(sp.GetRequiredService<IOptions<PanoramaxOptions>>().Value.ReportsPerClientPerHour, TimeSpan.FromHours(1)));
         services.AddKeyedSingleton(ClientThrottle.TokenRequest, (sp, _) =>
             new ClientThrottle(sp.GetRequiredService<IOptions<AuthOptions>>().Value.TokenRequestsPerClientPerMinute, TimeSpan.FromMinutes(1)));
 

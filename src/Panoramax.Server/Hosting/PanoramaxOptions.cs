@@ -24,6 +24,9 @@ public sealed class PanoramaxOptions : IValidatableObject
     public string[]? TrustedProxies { get; set; }
 
     public static readonly string[] DefaultTrustedProxies = ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"];
+    /// <summary>Reports (<c>POST /api/reports</c>, open to anonymous visitors) one client (IP address) may send per hour.</summary>
+    [Range(1, 1_000_000)]
+    public int ReportsPerClientPerHour { get; set; } = 30;
     public InstanceInfoOptions Instance { get; set; } = new();
     public DatabaseOptions Database { get; set; } = new();
     public AdminOptions Admin { get; set; } = new();

@@ -14,6 +14,7 @@ public sealed class ClientThrottle : IDisposable
     public const string Registration = "registration";
     public const string Login = "login";
     public const string TokenRequest = "token-request";
+    public const string Report = "report";
 
     private readonly PartitionedRateLimiter<string> _limiter;
     private readonly TimeSpan _window;

@@ -46,6 +46,11 @@ public static class ReportEndpoints
             throw ApiException.BadRequest("reporter_email is not a valid e-mail address", new { input = email });
         }
         var comments = Text(body, "reporter_comments", MaxComment);
+        // Anyone may report, logged in or not: one address may send only so many per hour.
+        if (request.HttpContext.RequestServices.GetRequiredKeyedService<ClientThrottle>(ClientThrottle.Report).RetryAfterSeconds(request.HttpContext) is { } seconds)
+        {
+            throw new ApiException(StatusCodes.Status429TooManyRequests, $"Too many reports were sent from your address: try again in {seconds} s") { RetryAfterSeconds = seconds };
+        }
 
         // Only what the reporter can see can be reported (no probing of hidden ids).
         var viewer = current.Viewer;

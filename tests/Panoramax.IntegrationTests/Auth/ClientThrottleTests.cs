@@ -12,6 +12,7 @@ public sealed class SmallBudgetsInstance : TestInstance
         new("Panoramax:Auth:RegistrationsPerClientPerHour", "2"),
         new("Panoramax:Auth:LoginsPerClientPerMinute", "3"),
         new("Panoramax:Auth:TokenRequestsPerClientPerMinute", "2"),
+        new("Panoramax:ReportsPerClientPerHour", "2"),
     ];
 }
 
@@ -87,6 +88,26 @@ public sealed class ClientThrottleTests(SmallBudgetsInstance instance) : IClassF
         }
         using var refused = await http.PostAsync("/api/auth/tokens/generate", null);
         await AssertThrottledAsync(refused, "Too many tokens were asked for from your address");
+    }
+
+    [Fact]
+    public async Task Reports_beyond_the_budget_of_an_address_get_429_and_are_not_stored()
+    {
+        // An account made without logging in: this class's login budget belongs to the login test.
+        var account = await TestData.AccountAsync(instance, "reported walker", false);
+        var seq = await TestData.SequenceAsync(instance, account, TestData.Walk(2.35, 48.85, new DateTimeOffset(2024, 5, 1, 9, 0, 0, TimeSpan.Zero), 1));
+        using var http = Cookieless();
+        for (var i = 0; i < 2; i++)
+        {
+            using var sent = await http.PostAsJsonAsync("/api/reports", new { issue = "blur_missing", picture_id = seq.PictureIds[0], reporter_comments = $"report {i}" });
+            Assert.Equal(HttpStatusCode.OK, sent.StatusCode);
+        }
+        using var refused = await http.PostAsJsonAsync("/api/reports", new { issue = "blur_missing", picture_id = seq.PictureIds[0], reporter_comments = "report 2" });
+        await AssertThrottledAsync(refused, "Too many reports were sent from your address");
+        await using var conn = new Npgsql.NpgsqlConnection(instance.ConnectionString);
+        await conn.OpenAsync();
+        await using var count = new Npgsql.NpgsqlCommand("SELECT count(*) FROM reports WHERE reporter_comments = 'report 2'", conn);
+        Assert.Equal(0L, (long)(await count.ExecuteScalarAsync())!);
     }
 
     [Fact]

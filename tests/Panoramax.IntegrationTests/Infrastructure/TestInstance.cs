@@ -45,6 +45,7 @@ public class TestInstance : IAsyncLifetime
             "--Panoramax:Auth:LoginsPerClientPerMinute=1000000",
             "--Panoramax:Auth:RegistrationsPerClientPerHour=1000000",
             "--Panoramax:Auth:TokenRequestsPerClientPerMinute=1000000",
+            "--Panoramax:ReportsPerClientPerHour=1000000",
         };
         args.AddRange(Settings.Select(kv => $"--{kv.Key}={kv.Value}"));
         _app = await PanoramaxApp.CreateAsync([.. args]);
