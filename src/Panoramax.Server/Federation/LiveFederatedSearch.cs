@@ -62,17 +62,10 @@ internal sealed class LiveFederatedSearch(FederatedSearch search, NpgsqlDataSour
     /// Counts a live search of the calling client once the whole request is known to be valid: 429 with Retry-After when
     /// it has started too many this minute (<see cref="FederationOptions.LiveSearchesPerClientPerMinute"/>).
     /// </summary>
-    public static void Throttle(HttpContext context)
-    {
-        if (context.RequestServices.GetRequiredKeyedService<ClientThrottle>(ClientThrottle.LiveSearch).RetryAfterSeconds(context) is { } seconds)
-        {
-            throw new ApiException(StatusCodes.Status429TooManyRequests,
-                $"Too many live searches: each one asks every peer of this instance. Try again in {seconds} s, or search without {Parameter}={LiveValue} (the replicated records of the network are searched all the same)")
-            {
-                RetryAfterSeconds = seconds,
-            };
-        }
-    }
+    public static void Throttle(HttpContext context) =>
+        context.RequestServices.GetRequiredKeyedService<ClientThrottle>(ClientThrottle.LiveSearch).Enforce(context,
+            "Too many live searches: each one asks every peer of this instance",
+            $", or search without {Parameter}={LiveValue} (the replicated records of the network are searched all the same)");
 
     /// <summary><c>hops</c>: 1 (the trusted peers only) when absent, else a whole number up to the configured maximum.</summary>
     private static uint ParseHops(string? text, int max)

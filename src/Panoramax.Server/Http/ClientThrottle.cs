@@ -42,5 +42,14 @@ public sealed class ClientThrottle : IDisposable
         return Math.Max(1, (int)Math.Ceiling(after.TotalSeconds));
     }
 
+    /// <summary>Counts one request of the caller; a 429 with Retry-After ("{what}: try again in N s…") when over budget.</summary>
+    public void Enforce(HttpContext context, string what, string? advice = null)
+    {
+        if (RetryAfterSeconds(context) is { } seconds)
+        {
+            throw new ApiException(StatusCodes.Status429TooManyRequests, $"{what}: try again in {seconds} s{advice}") { RetryAfterSeconds = seconds };
+        }
+    }
+
     public void Dispose() => _limiter.Dispose();
 }

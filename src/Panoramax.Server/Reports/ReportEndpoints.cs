@@ -47,10 +47,8 @@ public static class ReportEndpoints
         }
         var comments = Text(body, "reporter_comments", MaxComment);
         // Anyone may report, logged in or not: one address may send only so many per hour.
-        if (request.HttpContext.RequestServices.GetRequiredKeyedService<ClientThrottle>(ClientThrottle.Report).RetryAfterSeconds(request.HttpContext) is { } seconds)
-        {
-            throw new ApiException(StatusCodes.Status429TooManyRequests, $"Too many reports were sent from your address: try again in {seconds} s") { RetryAfterSeconds = seconds };
-        }
+        request.HttpContext.RequestServices.GetRequiredKeyedService<ClientThrottle>(ClientThrottle.Report)
+            .Enforce(request.HttpContext, "Too many reports were sent from your address");
 
         // Only what the reporter can see can be reported (no probing of hidden ids).
         var viewer = current.Viewer;
