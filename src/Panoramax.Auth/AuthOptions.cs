@@ -27,7 +27,7 @@ public sealed class AuthOptions
     public int MinPasswordLength { get; set; } = 8;
     /// <summary>Local accounts one client (IP address) may create per hour.</summary>
     [Range(1, 1_000_000)]
-    public int RegistrationsPerClientPerHour { get; set; } = 10;
+    public int RegistrationsPerClientPerHour { get; set; } = 20;
     /// <summary>Password logins one client may try per minute, whatever the accounts (lockouts count per account).</summary>
     [Range(1, 1_000_000)]
     public int LoginsPerClientPerMinute { get; set; } = 30;
