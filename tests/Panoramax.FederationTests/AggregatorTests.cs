@@ -12,7 +12,7 @@ using WireMock.Server;
 namespace Panoramax.FederationTests;
 
 /// <summary>
-/// An aggregator (role <c>aggregator</c>) peered with a real instance and harvesting seven fake legacy GeoVisio
+/// An aggregator (role <c>aggregator</c>) peered with a real instance and harvesting eight fake legacy GeoVisio
 /// instances (one per scenario, so their states and circuit breakers do not mix).
 /// </summary>
 public sealed class AggregatorNetwork : IAsyncLifetime
@@ -27,6 +27,9 @@ public sealed class AggregatorNetwork : IAsyncLifetime
     public LegacyGeoVisio Clashing { get; }
     public LegacyGeoVisio Unstorable { get; }
     public LegacyGeoVisio Wandering { get; }
+    public LegacyGeoVisio Endless { get; }
+    /// <summary>Pages read per run and per collection here (small, so a test passes it with a few pages).</summary>
+    public const int MaxPages = 3;
     /// <summary>The most bytes the aggregator reads of one answer here (small, so a test can pass it cheaply).</summary>
     public const int MaxAnswerBytes = 64 * 1024;
 
@@ -41,10 +44,11 @@ public sealed class AggregatorNetwork : IAsyncLifetime
         Clashing = new(LegacyServer, "clashing");
         Unstorable = new(LegacyServer, "unstorable");
         Wandering = new(LegacyServer, "wandering");
+        Endless = new(LegacyServer, "endless");
         var sources = new[]
         {
             ("legacy-walks", Walks), ("legacy-deletions", Deletions), ("legacy-failing", Failing), ("legacy-malformed", Malformed), ("legacy-clashing", Clashing),
-            ("legacy-unstorable", Unstorable), ("legacy-wandering", Wandering),
+            ("legacy-unstorable", Unstorable), ("legacy-wandering", Wandering), ("legacy-endless", Endless),
         };
         _sourceCount = sources.Length;
         Aggregator = new("aggregator",
@@ -52,6 +56,7 @@ public sealed class AggregatorNetwork : IAsyncLifetime
             new("Panoramax:Role", "aggregator"),
             new("Panoramax:Aggregator:RetryDelay", "00:00:00.020"),
             new("Panoramax:Aggregator:MaxAnswerBytes", MaxAnswerBytes.ToString(CultureInfo.InvariantCulture)),
+            new("Panoramax:Aggregator:MaxPages", MaxPages.ToString(CultureInfo.InvariantCulture)),
             .. sources.SelectMany((s, i) => new KeyValuePair<string, string>[]
             {
                 new($"Panoramax:Aggregator:Sources:{i}:Url", s.Item2.Url),
@@ -306,6 +311,22 @@ public sealed class AggregatorTests(AggregatorNetwork net) : IClassFixture<Aggre
     }
 
     [Fact]
+    public async Task A_run_reads_at_most_MaxPages_pages_of_the_list_and_of_each_collection()
+    {
+        // Four list pages of one collection each; the second collection has 7 pictures, i.e. 4 item pages of two.
+        var walks = Enumerable.Range(0, 4).Select(i =>
+            LegacyCollection.Walk($"Endless walk {i}", 2.3800 + (i * 0.001), 48.8700, Day.AddHours(10 + i), i == 1 ? 7 : 1)).ToList();
+        net.Endless.ServeCollections([.. walks.Select(w => (IReadOnlyList<LegacyCollection>)[w])]);
+
+        var outcome = await net.HarvestAsync(net.Endless);
+
+        Assert.True(outcome.Error?.Contains($"more than {AggregatorNetwork.MaxPages} collection-list pages", StringComparison.Ordinal) == true, $"error: {outcome.Error}");
+        Assert.Equal(1, outcome.Rejected);
+        Assert.Equal(2, outcome.Collections);
+        Assert.Equal(Ids(walks[0], walks[2]).ToHashSet(), await _agg.SearchIdsAsync(Ids([.. walks])));
+    }
+
+    [Fact]
     public async Task A_collection_whose_account_id_is_held_by_another_origin_is_refused_whole()
     {
         // The aggregator's own admin account: a legacy source claiming that id must not write anything under it.
@@ -374,7 +395,7 @@ public sealed class AggregatorTests(AggregatorNetwork net) : IClassFixture<Aggre
         }
         using var admin = await TestAuth.AdminAsync(_agg);
         var sources = JsonDocument.Parse(await admin.GetStringAsync("/api/admin/sources")).RootElement.GetProperty("sources");
-        Assert.Equal(new[] { "legacy-clashing", "legacy-deletions", "legacy-failing", "legacy-malformed", "legacy-unstorable", "legacy-walks", "legacy-wandering" },
+        Assert.Equal(new[] { "legacy-clashing", "legacy-deletions", "legacy-endless", "legacy-failing", "legacy-malformed", "legacy-unstorable", "legacy-walks", "legacy-wandering" },
             sources.EnumerateArray().Select(s => s.GetProperty("name").GetString()!).Order(StringComparer.Ordinal).ToArray());
         using var harvest = await admin.PostAsync($"/api/admin/sources/{AggregatorNetwork.SourceId(net.Walks)}/harvest", null);
         Assert.Equal(HttpStatusCode.Accepted, harvest.StatusCode);

@@ -26,6 +26,12 @@ public sealed class AggregatorOptions
     /// </summary>
     [Range(1024, int.MaxValue)]
     public int MaxAnswerBytes { get; set; } = 64 * 1024 * 1024;
+    /// <summary>
+    /// Most pages read in one run: collection-list pages per run, item pages per collection. A source that keeps linking
+    /// to new pages cannot hold the harvest (or the ids it remembers) without bound; the next run resumes from the cursor.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxPages { get; set; } = 10_000;
     /// <summary>Deadline of one HTTP request to a source (each retry gets its own).</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
     /// <summary>First retry delay after a failed request (exponential backoff with jitter, three retries).</summary>

@@ -66,6 +66,10 @@ public sealed class LegacyHarvester(
             var visited = new HashSet<Uri>();
             for (Uri? next = ListUrl(run); next is not null && visited.Add(next);)
             {
+                if (visited.Count > options.Value.MaxPages)
+                {
+                    throw new LegacyFetchException($"more than {options.Value.MaxPages} collection-list pages in one run (Panoramax:Aggregator:MaxPages); the next run goes on from the cursor");
+                }
                 using var page = await client.GetJsonAsync(source, next, ct);
                 var root = page.RootElement;
                 if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("collections", out var collections) || collections.ValueKind != JsonValueKind.Array)
@@ -168,6 +172,10 @@ public sealed class LegacyHarvester(
         var visited = new HashSet<Uri>();
         for (Uri? next = ItemsUrl(run, id, c); next is not null && visited.Add(next);)
         {
+            if (visited.Count > options.Value.MaxPages)
+            {
+                throw new InvalidLegacyDataException($"collection {id} has more than {options.Value.MaxPages} item pages (Panoramax:Aggregator:MaxPages)");
+            }
             using var page = await client.GetJsonAsync(run.Source, next, ct);
             var root = page.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("features", out var features) || features.ValueKind != JsonValueKind.Array)
