@@ -38,6 +38,8 @@ public sealed class HostilePeer : IAsyncDisposable
     public long AnnouncedMaxSeq { get; set; }
     /// <summary>What the live-search call answers (null: UNIMPLEMENTED).</summary>
     public Func<SearchRequest, SearchResponse>? SearchAnswer { get; set; }
+    /// <summary>What Hello answers instead of Mallory's identity (null: the identity).</summary>
+    public Func<HelloResponse>? HelloAnswer { get; set; }
 
     public async Task StartAsync()
     {
@@ -91,6 +93,10 @@ public sealed class HostilePeer : IAsyncDisposable
     {
         public override Task<HelloResponse> Hello(HelloRequest request, ServerCallContext context)
         {
+            if (peer.HelloAnswer is { } answer)
+            {
+                return Task.FromResult(answer());
+            }
             var info = new InstanceInfo
             {
                 InstanceId = peer.Id.ToString(), Name = "mallory", PublicKey = ByteString.CopyFrom(peer.Key.PublicKey),

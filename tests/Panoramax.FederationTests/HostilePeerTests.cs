@@ -5,6 +5,7 @@ using Panoramax.Domain.Federation;
 using Panoramax.Federation.Protocol.V1;
 using ChangeOp = Panoramax.Domain.Federation.ChangeOp;
 using EntityKind = Panoramax.Domain.Federation.EntityKind;
+using Panoramax.Federation.Peers;
 using Panoramax.Federation.Signing;
 using Panoramax.IntegrationTests.Infrastructure;
 
@@ -144,6 +145,28 @@ public sealed class HostilePeerTests(HostileNetwork net) : IClassFixture<Hostile
         {
             Mallory.SearchAnswer = null;
         }
+    }
+
+    [Fact]
+    public async Task Adding_a_peer_whose_Hello_says_nothing_or_nonsense_is_refused_with_the_reason()
+    {
+        await using var silent = new HostilePeer { HelloAnswer = () => new HelloResponse() };
+        await silent.StartAsync();
+        var nobody = await Assert.ThrowsAsync<PeerUnreachableException>(() => B.WithAdminAsync(a => a.AddAsync(silent.Url, CancellationToken.None)));
+        Assert.Contains("without saying who it is", nobody.Message, StringComparison.Ordinal);
+
+        await using var garbled = new HostilePeer();
+        garbled.HelloAnswer = () => new HelloResponse
+        {
+            Instance = new InstanceInfo
+            {
+                InstanceId = garbled.Id.ToString(), Name = "gar\0bled", PublicKey = ByteString.CopyFrom(garbled.Key.PublicKey), ProtocolVersion = 1,
+            },
+        };
+        await garbled.StartAsync();
+        var nonsense = await Assert.ThrowsAsync<ArgumentException>(() => B.WithAdminAsync(a => a.AddAsync(garbled.Url, CancellationToken.None)));
+        Assert.Contains("control character", nonsense.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(await B.WithAdminAsync(a => a.ListAsync(CancellationToken.None)), p => p.Id == garbled.Id);
     }
 
     [Fact]

@@ -62,6 +62,10 @@ public sealed class PeerAdmin(
         {
             throw new PeerUnreachableException($"The peer did not answer Hello: {e.StatusCode} {e.Status.Detail}", e);
         }
+        if (hello.Instance is null)
+        {
+            throw new PeerUnreachableException("The peer answered Hello without saying who it is (no instance): is it a Panoramax federation endpoint?");
+        }
         hello.Instance.FederationUrl = string.IsNullOrEmpty(hello.Instance.FederationUrl) ? uri.ToString().TrimEnd('/') : hello.Instance.FederationUrl;
         var peer = await directory.RecordPeerAsync(hello.Instance, ct);
         await scheduler.RefreshAsync(ct);
