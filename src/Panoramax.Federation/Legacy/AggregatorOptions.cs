@@ -58,7 +58,7 @@ public sealed class LegacySourceOptions
     public Guid InstanceId => IdOf(NormalizedUrl);
 
     public static bool IsValidUrl(string url) =>
-        Uri.TryCreate(Normalize(url), UriKind.Absolute, out var u) && (u.Scheme == Uri.UriSchemeHttp || u.Scheme == Uri.UriSchemeHttps);
+        WebText.TryHttpUrl(Normalize(url), out _);
 
     public static string Normalize(string url)
     {

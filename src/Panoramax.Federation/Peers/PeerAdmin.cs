@@ -46,7 +46,7 @@ public sealed class PeerAdmin(
     /// <summary>Says Hello to <paramref name="federationUrl"/> and pins the key it answers with. The peer is pending unless configured as trusted.</summary>
     public async Task<PeerStatus> AddAsync(string federationUrl, CancellationToken ct)
     {
-        if (!Uri.TryCreate(federationUrl, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
+        if (!WebText.TryHttpUrl(federationUrl, out var uri))
         {
             throw new ArgumentException("The federation URL must be an absolute http(s) URL, e.g. http://peer.example.org:5001.");
         }

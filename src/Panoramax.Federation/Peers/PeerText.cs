@@ -18,12 +18,7 @@ internal static class PeerText
         {
             throw new ArgumentException($"The peer's {what} contains a control character.");
         }
-        var text = value.Trim();
-        if (text.Length <= max)
-        {
-            return text;
-        }
-        return Cut(text, max);
+        return WebText.Cut(value.Trim(), max);
     }
 
     public static string? Url(string? value, string what)
@@ -33,7 +28,7 @@ internal static class PeerText
         {
             return null;
         }
-        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        if (!WebText.TryHttpUrl(text, out _))
         {
             throw new ArgumentException($"The peer's {what} must be an absolute http or https URL (got \"{Shorten(text)}\").");
         }
@@ -53,8 +48,5 @@ internal static class PeerText
         }
     }
 
-    private static string Shorten(string text) => text.Length <= 80 ? text : Cut(text, 80) + "…";
-
-    // Never keeps half of a surrogate pair: the rest would not be valid UTF-8 any more.
-    private static string Cut(string text, int max) => text[..(char.IsHighSurrogate(text[max - 1]) ? max - 1 : max)];
+    private static string Shorten(string text) => text.Length <= 80 ? text : WebText.Cut(text, 80) + "…";
 }

@@ -65,7 +65,7 @@ public static class StacPayload
         foreach (var (asset, href) in remote)
         {
             // The viewer loads these from the origin: nothing but web addresses (no javascript:, data: or file: URLs).
-            if (!Uri.TryCreate(href, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            if (!WebText.TryHttpUrl(href, out _))
             {
                 throw new FormatException($"the picture's {asset} asset is not an http(s) URL");
             }
@@ -113,10 +113,10 @@ public static class StacPayload
             Guid.Parse(root.GetProperty("id").GetString()!),
             Guid.Parse(provider.GetProperty("id").GetString()!),
             provider.GetProperty("name").GetString() ?? "",
-            Cut(Str(root, "title") ?? "", 250),
+            WebText.Cut(Str(root, "title") ?? "", 250),
             Str(root, "license"),
-            Cut(Str(root, "geovisio:sorted-by") ?? "+gpsdate", 20),
-            Cut(Str(root, "geovisio:upload-software") ?? "unknown", 20),
+            WebText.Cut(Str(root, "geovisio:sorted-by") ?? "+gpsdate", 20),
+            WebText.Cut(Str(root, "geovisio:upload-software") ?? "unknown", 20),
             root.TryGetProperty("semantics", out var sem) && sem.ValueKind == JsonValueKind.Array ? sem.GetRawText() : "[]",
             created,
             root.TryGetProperty("updated", out var u) ? Time(u) : created);
@@ -127,7 +127,7 @@ public static class StacPayload
         using var doc = JsonDocument.Parse(json);
         var root = doc.RootElement;
         EnsureStorable(json, root);
-        return (Guid.Parse(root.GetProperty("id").GetString()!), Cut(root.GetProperty("name").GetString() ?? "", 200));
+        return (Guid.Parse(root.GetProperty("id").GetString()!), WebText.Cut(root.GetProperty("name").GetString() ?? "", 200));
     }
 
     /// <summary>
@@ -154,6 +154,4 @@ public static class StacPayload
     private static string? Str(JsonElement o, string name) =>
         o.ValueKind == JsonValueKind.Object && o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
-    // Never keeps half of a surrogate pair.
-    private static string Cut(string s, int max) => s.Length <= max ? s : s[..(char.IsHighSurrogate(s[max - 1]) ? max - 1 : max)];
 }
