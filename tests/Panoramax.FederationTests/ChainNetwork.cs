@@ -3,9 +3,13 @@ namespace Panoramax.FederationTests;
 /// <summary>A—B—C: B is peer of both, A and C do not know each other (C gets A's records only through B).</summary>
 public sealed class ChainNetwork : IAsyncLifetime
 {
-    public FederatedInstance A { get; } = new("alpha");
-    public FederatedInstance B { get; } = new("bravo");
-    public FederatedInstance C { get; } = new("charlie");
+    // A live search relayed through B waits at most B's own deadline whatever the caller asks: give it room on a busy
+    // test machine (the default 1.5 s is for people waiting on a page).
+    private static readonly KeyValuePair<string, string>[] Settings = [new("Panoramax:Federation:SearchDeadline", "00:00:06")];
+
+    public FederatedInstance A { get; } = new("alpha", Settings);
+    public FederatedInstance B { get; } = new("bravo", Settings);
+    public FederatedInstance C { get; } = new("charlie", Settings);
 
     public async Task InitializeAsync()
     {
