@@ -82,6 +82,8 @@ public sealed class CrashRecoveryTests(Xunit.Abstractions.ITestOutputHelper outp
         {
             await UploadWriter.WaitUntilAsync(async () => await u.CountAsync(set, "ready") == Pictures, TimeSpan.FromMinutes(5),
                 $"all {Pictures} ready after restart ({readyAtKill} were at the kill, {runningAtKill} jobs running); log: {second.Log}");
+            await UploadWriter.WaitUntilAsync(async () => await u.ScalarAsync("SELECT count(*) FROM jobs WHERE state IN ('queued', 'running')") == 0,
+                TimeSpan.FromSeconds(30), $"every job closed after the last picture turned ready; log: {second.Log}");
             // Published exactly once each, in one sequence with ranks 1..50.
             await using var db = u.NewDb();
             var ids = await db.Pictures.Where(p => p.UploadSetId == set).Select(p => p.Id).ToListAsync();

@@ -29,7 +29,8 @@ public sealed class ProcessingTests(NoBlurInstance instance) : IClassFixture<NoB
             ids[name] = await u.AddFileAsync(set, ArezzoFile(name));
         }
         await u.CompleteAsync(set);
-        await UploadWriter.WaitUntilAsync(async () => await u.CountAsync(set, "ready") == 9, Timeout, "9 pictures ready");
+        await UploadWriter.WaitUntilAsync(async () => await u.CountAsync(set, "ready") == 9 && await u.UnfinishedJobsAsync([.. ids.Values, set]) == 0, Timeout,
+            "9 pictures ready and their jobs closed");
 
         await using var db = u.NewDb();
         var sequences = await db.Sequences.AsNoTracking().Where(s => s.UploadSetId == set).OrderBy(s => s.Title).ToListAsync();
@@ -147,7 +148,8 @@ public sealed class ProcessingTests(NoBlurInstance instance) : IClassFixture<NoB
             CapturedAt = new DateTimeOffset(2008, 10, 22, 16, 30, 0, TimeSpan.Zero),
         });
         await u.CompleteAsync(set);
-        await UploadWriter.WaitUntilAsync(async () => await u.CountAsync(set, "broken") == 1 && await u.CountAsync(set, "ready") == 1, Timeout, "one broken, one ready");
+        await UploadWriter.WaitUntilAsync(async () => await u.CountAsync(set, "broken") == 1 && await u.CountAsync(set, "ready") == 1 && await u.UnfinishedJobsAsync(bad) == 0,
+            Timeout, "one broken, one ready, the broken one's job closed");
 
         await using var db = u.NewDb();
         var p = await db.Pictures.AsNoTracking().FirstAsync(x => x.Id == bad);
@@ -165,7 +167,8 @@ public sealed class ProcessingTests(NoBlurInstance instance) : IClassFixture<NoB
         var u = instance.Uploads;
         var set = await u.UploadSetAsync(await u.AccountAsync("lost"), "Lost file");
         var id = await u.AddFileAsync(set, ArezzoFile("DSCN0021"), putFile: false);
-        await UploadWriter.WaitUntilAsync(async () => await u.CountAsync(set, "broken") == 1, Timeout, "picture broken after 3 attempts");
+        await UploadWriter.WaitUntilAsync(async () => await u.CountAsync(set, "broken") == 1 && await u.UnfinishedJobsAsync(id) == 0, Timeout,
+            "picture broken after 3 attempts and its job closed");
 
         await using var db = u.NewDb();
         var job = await db.Jobs.AsNoTracking().SingleAsync(j => j.TargetId == id);
@@ -205,7 +208,8 @@ public sealed class RetryTests(SlowRetryInstance instance) : IClassFixture<SlowR
             await using var content = File.OpenRead(TestPaths.SharedData("a-exif-samples-arezzo", "DSCN0027.jpg"));
             await instance.Store.PutAsync(StorageKeys.Upload(set, file.Id), content, "image/jpeg", default);
         }
-        await UploadWriter.WaitUntilAsync(async () => await u.CountAsync(set, "ready") == 1, TimeSpan.FromSeconds(60), "published on retry");
+        await UploadWriter.WaitUntilAsync(async () => await u.CountAsync(set, "ready") == 1 && await u.UnfinishedJobsAsync(id) == 0, TimeSpan.FromSeconds(60),
+            "published on retry and its job closed");
         await using (var db = u.NewDb())
         {
             var job = await db.Jobs.AsNoTracking().SingleAsync(j => j.TargetId == id);
@@ -258,8 +262,9 @@ public sealed class MissingModelsTests(MissingModelsInstance instance) : IClassF
         var set = await u.UploadSetAsync(await u.AccountAsync("unlucky"), "Not yet");
         var id = await u.AddFileAsync(set, TestPaths.SharedData("a-exif-samples-arezzo", "DSCN0040.jpg"));
         await u.CompleteAsync(set);
-        await UploadWriter.WaitUntilAsync(async () => await u.ScalarAsync("SELECT count(*) FROM pictures WHERE id = $1 AND process_error IS NOT NULL", id) == 1,
-            TimeSpan.FromSeconds(60), "process error recorded");
+        await UploadWriter.WaitUntilAsync(async () => await u.ScalarAsync("SELECT count(*) FROM pictures WHERE id = $1 AND process_error IS NOT NULL", id) == 1
+            && await u.UnfinishedJobsAsync(id) == 1 && await u.ScalarAsync("SELECT count(*) FROM jobs WHERE target_id = $1 AND state = 'running'", id) == 0,
+            TimeSpan.FromSeconds(60), "process error recorded and the job back in the queue");
         await UploadWriter.WaitUntilAsync(async () => await u.ScalarAsync("SELECT count(*) FROM upload_sets WHERE id = $1 AND dispatched", set) == 1,
             TimeSpan.FromSeconds(60), "dispatched");
 

@@ -178,6 +178,13 @@ public sealed class UploadWriter : IAsyncDisposable
     public Task<long> CountAsync(Guid uploadSetId, string status) =>
         ScalarAsync("SELECT count(*) FROM pictures WHERE upload_set_id = $1 AND status = $2", uploadSetId, status);
 
+    /// <summary>
+    /// Jobs of these targets not finished yet. A handler's last write (picture ready or broken) and the worker's closing
+    /// of its job are two statements: tests asserting on the job wait for this to reach 0 too.
+    /// </summary>
+    public Task<long> UnfinishedJobsAsync(params Guid[] targets) =>
+        ScalarAsync("SELECT count(*) FROM jobs WHERE target_id = ANY($1) AND state IN ('queued', 'running')", targets);
+
     private static async Task<Guid> SelfAsync(PanoramaxDbContext db) =>
         await db.Instances.Where(i => i.IsSelf).Select(i => i.Id).FirstAsync();
 
