@@ -44,8 +44,9 @@ internal static class TilesBench
         Console.WriteLine(FormattableString.Invariant($"seeded in {seedTime.Elapsed.TotalSeconds:F1} s"));
         using var refresher = new PictureGridRefresher(db.DataSource, NullLogger<PictureGridRefresher>.Instance);
         var sw = Stopwatch.StartNew();
-        await refresher.RefreshAsync(CancellationToken.None);
-        Console.WriteLine(FormattableString.Invariant($"grid refresh (REFRESH MATERIALIZED VIEW CONCURRENTLY): {sw.Elapsed.TotalSeconds:F1} s"));
+        var cells = await refresher.RefreshAsync(CancellationToken.None);
+        Console.WriteLine(FormattableString.Invariant($"grid built from the seeding's marks: {cells:N0} cells in {sw.Elapsed.TotalSeconds:F1} s"));
+        await MeasureGridEditsAsync(db.DataSource, refresher);
 
         var rng = new Random(7);
         foreach (var z in new[] { 14, 8 })
@@ -70,6 +71,62 @@ internal static class TilesBench
         Console.WriteLine(FormattableString.Invariant($"z3 grid tile {grid.Z}/{grid.X}/{grid.Y} (ours): p50 {Percentile(gridTimes, 50):F1} ms"));
 
         await LoadAsync(db.ConnectionString, TileOf(sample.X, sample.Y, 14));
+    }
+
+    // What the grid cost per edit before it was kept cell by cell: every public picture counted again (the materialized
+    // view's query; its REFRESH also diffed and rewrote the result, so this baseline is the cheaper part of that).
+    private const string FullRecountSql = """
+        SELECT count(*) FROM (
+            SELECT picture_grid_cell(p.location), count(*), count(*) FILTER (WHERE p.kind = 'equirectangular'), count(*) FILTER (WHERE p.kind = 'flat')
+            FROM pictures p JOIN sequences s ON s.id = p.sequence_id
+            WHERE p.visibility = 'anyone' AND p.status = 'ready' AND p.deleted_at IS NULL AND NOT p.license_filtered
+              AND s.visibility = 'anyone' AND s.status = 'ready' AND s.deleted_at IS NULL AND NOT s.license_filtered
+            GROUP BY 1) cells
+        """;
+
+    /// <summary>
+    /// A hide as the map sees it: the picture's row changes (the trigger notes its cell) and the grid is brought up to
+    /// date, against counting every cell again. Each hidden picture is shown again afterwards, untimed.
+    /// </summary>
+    private static async Task MeasureGridEditsAsync(NpgsqlDataSource db, PictureGridRefresher refresher)
+    {
+        var ids = new List<Guid>();
+        await using (var pick = db.CreateCommand("SELECT id FROM pictures TABLESAMPLE SYSTEM (1) WHERE visibility = 'anyone' LIMIT 20"))
+        await using (var reader = await pick.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                ids.Add(reader.GetGuid(0));
+            }
+        }
+        var edits = new List<double>();
+        var recounts = new List<double>();
+        foreach (var id in ids)
+        {
+            recounts.Add(await TimeAsync(async () =>
+            {
+                await using var cmd = db.CreateCommand(FullRecountSql);
+                cmd.CommandTimeout = 0;
+                await cmd.ExecuteScalarAsync();
+            }));
+            edits.Add(await TimeAsync(async () =>
+            {
+                await SetVisibilityAsync(db, id, "owner-only");
+                await refresher.RefreshAsync(CancellationToken.None);
+            }));
+            await SetVisibilityAsync(db, id, "anyone");
+            await refresher.RefreshAsync(CancellationToken.None);
+        }
+        Console.WriteLine(FormattableString.Invariant(
+            $"grid after a hide: ours (update + recount of the noted cell) p50 {Percentile(edits, 50):F2} ms p95 {Percentile(edits, 95):F2} ms | full recount p50 {Percentile(recounts, 50):F1} ms | ratio p50 {Percentile(edits, 50) / Percentile(recounts, 50):F4}x"));
+    }
+
+    private static async Task SetVisibilityAsync(NpgsqlDataSource db, Guid id, string visibility)
+    {
+        await using var cmd = db.CreateCommand("UPDATE pictures SET visibility = $1 WHERE id = $2");
+        cmd.Parameters.Add(new() { Value = visibility });
+        cmd.Parameters.Add(new() { Value = id });
+        await cmd.ExecuteNonQueryAsync();
     }
 
     private static async Task MeasureAsync(NpgsqlDataSource db, int z, List<TileAddress> tiles)
@@ -115,7 +172,7 @@ internal static class TilesBench
         return await cmd.ExecuteScalarAsync() as byte[] ?? [];
     }
 
-    private static async Task<double> TimeAsync(Func<Task<byte[]>> run)
+    private static async Task<double> TimeAsync(Func<Task> run)
     {
         var sw = Stopwatch.StartNew();
         await run();

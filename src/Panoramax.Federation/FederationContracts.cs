@@ -59,6 +59,17 @@ public sealed record LiveSearchQuery(double[]? Bbox, IReadOnlyList<Guid>? Ids, D
 /// <param name="Json">The STAC Item document.</param>
 public sealed record SearchHit(Guid Id, byte[] Json);
 
+/// <summary>
+/// Told when an apply (a peer's feed, a snapshot copy or repair, a legacy harvest) has committed changes to replicated
+/// records, so the host drops what it derived from them (cached map tiles, the catalogue extent) and brings its map
+/// aggregates up to date: a picture hidden on its origin must not stay on this instance's map. Called after the commit,
+/// on the applying thread: keep it short.
+/// </summary>
+public interface IReplicaChangeListener
+{
+    void OnReplicaChanged();
+}
+
 /// <summary>Addresses of this instance as peers must see them, known to the host once it listens.</summary>
 public interface IFederationHost
 {

@@ -1,6 +1,7 @@
 using Panoramax.Domain.Federation;
 using Panoramax.Federation.Signing;
 using Panoramax.IntegrationTests.Infrastructure;
+using Panoramax.IntegrationTests.Map;
 
 namespace Panoramax.FederationTests;
 
@@ -34,6 +35,34 @@ public sealed class TombstoneAndLeakTests(ChainNetwork net) : IClassFixture<Chai
         await net.C.SyncWithAsync(net.B);
         Assert.Equal([kept], await net.C.SearchIdsAsync(seq.PictureIds));
         Assert.Equal("deleted", await b.ScalarAsync<string>("SELECT status FROM pictures WHERE id = @id", ("id", deleted)));
+    }
+
+    [Fact]
+    public async Task A_picture_hidden_on_A_leaves_B_cached_tiles_and_low_zoom_grid_at_once()
+    {
+        var seq = await net.A.PublishAsync(TestData.Walk(7.5120, 43.7910, Day, 3), title: "map walk");
+        var hidden = seq.PictureIds[0];
+        await Network.WaitUntilAsync(async () => (await net.B.SearchIdsAsync(seq.PictureIds)).Count == 3, "B has A's pictures");
+        var (x, y) = Mvt.TileOf(7.5120, 43.7910, 15);
+        var (gx, gy) = Mvt.TileOf(7.5120, 43.7910, 3);
+        async Task<HashSet<string>> PointsAsync() =>
+            Mvt.Decode(await net.B.Http.GetByteArrayAsync($"/api/map/15/{x}/{y}.mvt")).GetValueOrDefault("pictures", [])
+                .Select(f => f.Properties["id"].ToString()!).ToHashSet();
+        // The 0.1° cell of the walk: (75 + 1800) * 1800 + (437 + 900).
+        async Task<long?> CellCountAsync() =>
+            Mvt.Decode(await net.B.Http.GetByteArrayAsync($"/api/map/3/{gx}/{gy}.mvt")).GetValueOrDefault("grid", [])
+                .Where(f => Convert.ToInt64(f.Properties["id"], System.Globalization.CultureInfo.InvariantCulture) == ((75 + 1800) * 1800) + 437 + 900)
+                .Select(f => (long?)Convert.ToInt64(f.Properties["nb_pictures"], System.Globalization.CultureInfo.InvariantCulture)).SingleOrDefault();
+        // Both tiles are now in B's cache (kept a minute by default), the grid counted by the refresh the apply asked for.
+        Assert.Contains(hidden.ToString(), await PointsAsync());
+        await Network.WaitUntilAsync(async () => await CellCountAsync() == 3, "B's grid counts the walk", seconds: 10);
+
+        await net.A.ChangeAsync(EntityKind.Picture, hidden, ChangeOp.Upsert, "UPDATE pictures SET visibility = 'owner-only', version = version + 1 WHERE id = @id");
+        await Network.WaitUntilAsync(async () => (await net.B.SearchIdsAsync([hidden])).Count == 0, "B applies the tombstone");
+        // The tile at once, the grid within the apply's refresh window (5 s): not after the cache's minute or the grid's
+        // periodic refresh (30 s).
+        await Network.WaitUntilAsync(async () => !(await PointsAsync()).Contains(hidden.ToString()), "B's cached tile drops the picture", seconds: 5);
+        await Network.WaitUntilAsync(async () => await CellCountAsync() == 2, "B's grid no longer counts it", seconds: 10);
     }
 
     [Fact]

@@ -34,7 +34,7 @@ public sealed class PreparedEntries
 /// or double-applies. Idempotent by (origin, seq) and by entity id and version; a tombstone is never undone by a
 /// late (older or equal version) upsert; a record held with another origin is never overwritten.
 /// </summary>
-public sealed class ChangeApplier(NpgsqlDataSource db, TimeProvider clock, ILogger<ChangeApplier> logger)
+public sealed class ChangeApplier(NpgsqlDataSource db, TimeProvider clock, ILogger<ChangeApplier> logger, IEnumerable<IReplicaChangeListener>? listeners = null)
 {
     // Whether our database role may bypass triggers for the apply's own writes (see StagedWrites.FlushAsync); asked once.
     private bool? _bypassTriggers;
@@ -178,6 +178,7 @@ public sealed class ChangeApplier(NpgsqlDataSource db, TimeProvider clock, ILogg
         {
             return (0, 0);
         }
+        s.RecordsWritten = true;
         // Each payload was parsed once (Prepare), everything the decisions need is read in one round trip, the decisions
         // are taken in memory, and the last state of each record goes out set-based (see StagedWrites).
         var t1 = clock.GetTimestamp();
@@ -254,10 +255,30 @@ public sealed class ChangeApplier(NpgsqlDataSource db, TimeProvider clock, ILogg
             await cmd.ExecuteNonQueryAsync(ct);
         }
         await tx.CommitAsync(ct);
+        if (s.RecordsWritten)
+        {
+            TellListeners();
+        }
         if (logger.IsEnabled(LogLevel.Debug))
         {
             logger.LogDebug("Committed {Origin} at {Seq}: aggregates of {Sequences} sequences {Aggregates:F1} ms, cursor and commit {Commit:F1} ms",
                 s.Origin, s.Seq, s.TouchedSequences.Count, clock.GetElapsedTime(t0, t1).TotalMilliseconds, clock.GetElapsedTime(t1).TotalMilliseconds);
+        }
+    }
+
+    private void TellListeners()
+    {
+        foreach (var listener in listeners ?? [])
+        {
+            try
+            {
+                listener.OnReplicaChanged();
+            }
+            catch (Exception e)
+            {
+                // The records are committed: a listener's failure must not make the sync retry them.
+                logger.LogWarning(e, "A listener failed after replicated records were committed");
+            }
         }
     }
 
@@ -431,6 +452,8 @@ public sealed class ApplySession : IAsyncDisposable
     /// <summary>The time stamped on everything this session writes.</summary>
     public DateTimeOffset Now { get; }
     internal HashSet<Guid> TouchedSequences { get; } = [];
+    /// <summary>Whether a run of this transaction wrote records (listeners are told after the commit).</summary>
+    internal bool RecordsWritten { get; set; }
     /// <summary>Whether the writes may run with triggers and foreign-key checks off (see <see cref="StagedWrites.FlushAsync"/>).</summary>
     internal bool BypassTriggers { get; init; }
     /// <summary>Whether a run of this transaction has used the staging tables of <see cref="StagedWrites"/>.</summary>

@@ -21,13 +21,26 @@ public static class VectorTileSql
         )
         """;
 
-    /// <summary>Precomputed 0.1° cells (see the <c>picture_grid</c> materialized view), stored in Web Mercator already.</summary>
+    /// <summary>
+    /// Precomputed 0.1° cells (the <c>picture_grid</c> table, see <see cref="PictureGridSql"/>), stored in Web Mercator
+    /// already. The coefficients (a cell's share of the busiest cell, at least 0.1, as GeoVisio gives them) depend on
+    /// every cell, so they are computed here from the maxima (each one an index look-up), in float8: a tenth rounded half
+    /// up, exactly as numeric rounding gives it (the quotient of two integers is correctly rounded, so a true half stays
+    /// one) at a fraction of its cost over thousands of cells.
+    /// </summary>
     public const string Grid = """
+        grid_maxima AS (
+            SELECT (SELECT max(nb_pictures) FROM picture_grid) AS m_all,
+                   (SELECT max(nb_360_pictures) FROM picture_grid) AS m_360,
+                   (SELECT max(nb_flat_pictures) FROM picture_grid) AS m_flat
+        ),
         grid_layer AS (
             SELECT ST_AsMVTGeom(g.geom, b.tile, 4096, 64, true) AS geom,
                    g.id, g.nb_pictures, g.nb_360_pictures, g.nb_flat_pictures,
-                   g.coef, g.coef_360_pictures, g.coef_flat_pictures
-            FROM picture_grid g, bounds b
+                   CASE WHEN g.nb_pictures = 0 THEN 0 ELSE greatest(0.1, floor(g.nb_pictures * 10.0::float8 / m.m_all + 0.5) / 10) END AS coef,
+                   CASE WHEN g.nb_360_pictures = 0 THEN 0 ELSE greatest(0.1, floor(g.nb_360_pictures * 10.0::float8 / m.m_360 + 0.5) / 10) END AS coef_360_pictures,
+                   CASE WHEN g.nb_flat_pictures = 0 THEN 0 ELSE greatest(0.1, floor(g.nb_flat_pictures * 10.0::float8 / m.m_flat + 0.5) / 10) END AS coef_flat_pictures
+            FROM picture_grid g, bounds b, grid_maxima m
             WHERE g.geom && b.tile
         )
         """;

@@ -4,8 +4,9 @@ using Panoramax.Server.Map;
 namespace Panoramax.Server.Manage;
 
 /// <summary>
-/// What an edit does to the map once committed: cached tiles are forgotten and the low-zoom grid is rebuilt before
-/// the response, so a hidden or deleted picture is gone from every public route within the same request.
+/// What an edit does to the map once committed: cached tiles are forgotten and the low-zoom grid cells the edit
+/// touched are recounted before the response, so a hidden or deleted picture is gone from every public route within
+/// the same request.
 /// </summary>
 public sealed class MapRefresh(TileCache tiles, PictureGridRefresher grid, CatalogExtentCache extent, ILogger<MapRefresh> logger)
 {

@@ -5,8 +5,11 @@ public sealed class MapOptions
 {
     public const string Section = "Panoramax:Map";
 
-    /// <summary>How often the low-zoom grid is rebuilt, besides the refreshes asked for after publication changes.</summary>
-    public TimeSpan GridRefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>
+    /// How often the low-zoom grid recounts the cells noted as changed, besides the refreshes asked for after edits,
+    /// publications and federation applies (those of another server process, e.g. a separate worker, wait for this).
+    /// </summary>
+    public TimeSpan GridRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long browsers and proxies may reuse a tile without asking (then they revalidate with its ETag).</summary>
     public TimeSpan TileMaxAge { get; set; } = TimeSpan.FromSeconds(60);

@@ -1,3 +1,4 @@
+using Panoramax.Federation;
 using Panoramax.Jobs.Publication;
 using Panoramax.Persistence.Queries;
 
@@ -16,7 +17,9 @@ public static class MapServices
         services.AddSingleton<TileCache>();
         services.AddSingleton<PictureGridRefresher>();
         services.AddSingleton<PictureGridRefreshRequests>();
-        services.AddSingleton<IPublicationListener, MapPublicationListener>();
+        services.AddSingleton<MapChangeListener>();
+        services.AddSingleton<IPublicationListener>(sp => sp.GetRequiredService<MapChangeListener>());
+        services.AddSingleton<IReplicaChangeListener>(sp => sp.GetRequiredService<MapChangeListener>());
         services.AddHostedService<PictureGridRefreshService>();
         return services;
     }
