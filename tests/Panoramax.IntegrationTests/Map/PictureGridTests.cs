@@ -1,3 +1,6 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Panoramax.Domain.Pictures;
@@ -106,6 +109,34 @@ public sealed class PictureGridTests(TestInstance instance) : IClassFixture<Test
         await AssertGridIsExactAsync("edges");
         Assert.Equal(2, await CellCountAsync(((1799 + 1800) * 1800) + 899 + 900));
         Assert.Equal(1, await CellCountAsync(0));
+    }
+
+    [Fact]
+    public async Task Upgrading_an_instance_with_published_pictures_counts_them_in_the_new_grid_and_the_way_back_works()
+    {
+        var owner = await MapSeed.AdminAsync(instance);
+        await MapSeed.SequenceAsync(instance, owner, MapSeed.Line(3.0570, 50.6290, 3, Day), PictureKind.Equirectangular);
+        await MapSeed.SequenceAsync(instance, owner, MapSeed.Line(3.0570, 50.6390, 2, Day), visibility: Visibility.OwnerOnly);
+        var (scope, db) = instance.OpenDb();
+        await using (scope)
+        {
+            var migrator = db.GetService<IMigrator>();
+            // Back to the materialized view of the previous migrations, then up again: the new table starts with every
+            // public picture counted, not empty until the next change.
+            await migrator.MigrateAsync("20261207155118_UploadSetIndexesPartial");
+            Assert.Equal("m", await RelationKindAsync());
+            await migrator.MigrateAsync();
+        }
+        Assert.Equal("r", await RelationKindAsync());
+        await AssertGridIsExactAsync("the upgrade");
+    }
+
+    private async Task<string?> RelationKindAsync()
+    {
+        await using var conn = new NpgsqlConnection(instance.ConnectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand("SELECT relkind::text FROM pg_class WHERE relname = 'picture_grid'", conn);
+        return await cmd.ExecuteScalarAsync() as string;
     }
 
     private async Task<int> CellCountAsync(int cell) =>
