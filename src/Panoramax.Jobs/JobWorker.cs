@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Panoramax.Persistence;
 
 namespace Panoramax.Jobs;
 
@@ -212,41 +213,10 @@ public sealed class JobWorker : BackgroundService
     }
 
     /// <summary>LISTEN on a dedicated connection; reconnects after a failure (polling covers the gap).</summary>
-    private async Task ListenAsync(CancellationToken ct)
-    {
-        while (!ct.IsCancellationRequested)
-        {
-            try
-            {
-                await using var conn = await _db.OpenConnectionAsync(ct);
-                conn.Notification += (_, _) => Wake();
-                await using (var cmd = new NpgsqlCommand($"LISTEN {JobStore.Channel}", conn))
-                {
-                    await cmd.ExecuteNonQueryAsync(ct);
-                }
-                while (!ct.IsCancellationRequested)
-                {
-                    await conn.WaitAsync(ct);
-                }
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                _logger.LogDebug("Job notifications interrupted ({Error}); polling until they are back", e.Message);
-                try
-                {
-                    await Task.Delay(_options.PollInterval * 5, ct);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
-    }
+    private Task ListenAsync(CancellationToken ct) =>
+        PgNotifications.ListenAsync(_db, JobStore.Channel, _ => Wake(),
+            e => _logger.LogDebug("Job notifications interrupted ({Error}); polling until they are back", e.Message),
+            _options.PollInterval * 5, ct);
 
     public override void Dispose()
     {

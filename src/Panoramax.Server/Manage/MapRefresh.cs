@@ -8,7 +8,7 @@ namespace Panoramax.Server.Manage;
 /// touched are recounted before the response, so a hidden or deleted picture is gone from every public route within
 /// the same request.
 /// </summary>
-public sealed class MapRefresh(TileCache tiles, PictureGridRefresher grid, CatalogExtentCache extent, ILogger<MapRefresh> logger)
+public sealed class MapRefresh(TileCache tiles, PictureGridRefresher grid, CatalogExtentCache extent, MapCacheBroadcast others, ILogger<MapRefresh> logger)
 {
     public async Task AfterEditAsync()
     {
@@ -26,5 +26,8 @@ public sealed class MapRefresh(TileCache tiles, PictureGridRefresher grid, Catal
         }
         // Tiles built while the grid was refreshing may hold the old grid.
         tiles.Invalidate();
+        // The other server processes on this database (behind a load balancer) are told before we answer; each drops its
+        // caches as the notification arrives, within milliseconds.
+        await others.TellOthersAsync();
     }
 }

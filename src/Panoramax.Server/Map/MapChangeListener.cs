@@ -9,7 +9,7 @@ namespace Panoramax.Server.Map;
 /// applied from a peer's feed: cached tiles and the extent are dropped at once and the low-zoom grid is refreshed within
 /// a second (publications) or five (applies, see <see cref="PictureGridRefreshRequests"/>).
 /// </summary>
-public sealed class MapChangeListener(TileCache tiles, PictureGridRefreshRequests grid, CatalogExtentCache extent) : IPublicationListener, IReplicaChangeListener
+public sealed class MapChangeListener(TileCache tiles, PictureGridRefreshRequests grid, CatalogExtentCache extent, MapCacheBroadcast others) : IPublicationListener, IReplicaChangeListener
 {
     public Task OnPublishedAsync(IReadOnlyList<PublishedPicture> pictures, CancellationToken ct)
     {
@@ -23,6 +23,7 @@ public sealed class MapChangeListener(TileCache tiles, PictureGridRefreshRequest
     {
         tiles.Invalidate();
         extent.Invalidate();
+        others.TellOthers();
         grid.Request(gridWithin);
     }
 }

@@ -15,6 +15,8 @@ public static class MapServices
         services.AddOptions<ViewerOptions>().BindConfiguration(ViewerOptions.Section);
         services.AddSingleton<BaseMapTile>();
         services.AddSingleton<TileCache>();
+        services.AddSingleton<MapCacheBroadcast>();
+        services.AddHostedService(sp => sp.GetRequiredService<MapCacheBroadcast>());
         services.AddSingleton<PictureGridRefresher>();
         services.AddSingleton<PictureGridRefreshRequests>();
         services.AddSingleton<MapChangeListener>();

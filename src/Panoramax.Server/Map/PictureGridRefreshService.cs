@@ -11,7 +11,7 @@ namespace Panoramax.Server.Map;
 /// recounts only the cells the database noted as changed, so an idle tick costs one small query. A failed refresh is
 /// logged and retried at the next tick; it never stops the server.
 /// </summary>
-public sealed class PictureGridRefreshService(PictureGridRefresher refresher, PictureGridRefreshRequests requests, TileCache tiles, IOptions<MapOptions> options, ILogger<PictureGridRefreshService> logger) : BackgroundService
+public sealed class PictureGridRefreshService(PictureGridRefresher refresher, PictureGridRefreshRequests requests, TileCache tiles, MapCacheBroadcast others, IOptions<MapOptions> options, ILogger<PictureGridRefreshService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -23,6 +23,7 @@ public sealed class PictureGridRefreshService(PictureGridRefresher refresher, Pi
                 {
                     // Low-zoom tiles built before the recount (e.g. right after a publication dropped the cache) hold the old counts.
                     tiles.Invalidate();
+                    await others.TellOthersAsync();
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException)

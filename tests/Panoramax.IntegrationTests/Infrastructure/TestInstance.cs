@@ -30,6 +30,16 @@ public class TestInstance : IAsyncLifetime
     public virtual async Task InitializeAsync()
     {
         ConnectionString = await TestCluster.CreateDatabaseAsync(GetType().Name);
+        _app = await PanoramaxApp.CreateAsync([.. HostArguments()]);
+        await _app.StartAsync();
+        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseUrl = new Uri(address);
+        Http = new HttpClient { BaseAddress = BaseUrl };
+    }
+
+    /// <summary>The command line of this instance's host (another host on the same database and storage can reuse it).</summary>
+    protected List<string> HostArguments()
+    {
         var args = new List<string>
         {
             "--urls=http://127.0.0.1:0",
@@ -48,11 +58,7 @@ public class TestInstance : IAsyncLifetime
             "--Panoramax:ReportsPerClientPerHour=1000000",
         };
         args.AddRange(Settings.Select(kv => $"--{kv.Key}={kv.Value}"));
-        _app = await PanoramaxApp.CreateAsync([.. args]);
-        await _app.StartAsync();
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        BaseUrl = new Uri(address);
-        Http = new HttpClient { BaseAddress = BaseUrl };
+        return args;
     }
 
     public virtual async Task DisposeAsync()
