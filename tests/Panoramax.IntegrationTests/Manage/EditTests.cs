@@ -28,8 +28,12 @@ public class EditTests(ManageFixture f) : IClassFixture<ManageFixture>
         Assert.Contains(pic, await SearchAsync(f.Http, spot));
         Assert.Contains(pic, (await TilesAsync(f.Http, spot)).Pictures);
         Assert.Contains(seq.Id.ToString(), await f.RssAsync(), StringComparison.Ordinal);
+        var counted = await f.GridCountAsync(spot, settleFirst: true);
+        Assert.True(counted >= 3, $"the grid counts {counted} pictures around the walk");
 
         await OkJsonAsync(await SendJsonAsync(f.Owner, HttpMethod.Patch, $"/api/collections/{seq.Id}", new { visibility = "owner-only" }));
+        // The low-zoom grid too, by the time the edit answers.
+        Assert.Equal(counted - 3, await f.GridCountAsync(spot));
 
         Assert.DoesNotContain(pic, await SearchAsync(f.Http, spot));
         var tiles = await TilesAsync(f.Http, spot);

@@ -1,9 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Panoramax.IntegrationTests.Infrastructure;
 using Panoramax.IntegrationTests.Map;
+using Panoramax.Server.Map;
 
 namespace Panoramax.IntegrationTests.Manage;
 
@@ -91,6 +93,26 @@ public sealed class ManageFixture : TestInstance
             }
         }
         return (pictures, sequences);
+    }
+
+    /// <summary>
+    /// The low-zoom grid's count for the 0.1° cell of a point, as the z3 tile shows it, once every noted change is
+    /// counted and the cached tiles are dropped (what the tile shows after an edit must come from the edit alone).
+    /// </summary>
+    public async Task<long> GridCountAsync((double Lon, double Lat) at, bool settleFirst = false)
+    {
+        if (settleFirst)
+        {
+            await MapSeed.RefreshGridAsync(this);
+            Services.GetRequiredService<TileCache>().Invalidate();
+        }
+        var cell = ((long)(Math.Floor(at.Lon * 10) + 1800) * 1800) + (long)Math.Floor(at.Lat * 10) + 900;
+        var (x, y) = Mvt.TileOf(at.Lon, at.Lat, 3);
+        var layers = Mvt.Decode(await Http.GetByteArrayAsync($"/api/map/3/{x}/{y}.mvt"));
+        return (layers.GetValueOrDefault("grid") ?? [])
+            .Where(g => Convert.ToInt64(g.Properties["id"], System.Globalization.CultureInfo.InvariantCulture) == cell)
+            .Select(g => Convert.ToInt64(g.Properties["nb_pictures"], System.Globalization.CultureInfo.InvariantCulture))
+            .SingleOrDefault();
     }
 
     public async Task<string> RssAsync()
