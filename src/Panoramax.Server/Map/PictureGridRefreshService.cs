@@ -53,8 +53,6 @@ public sealed class PictureGridRefreshRequests : IDisposable
     // The earliest time a pending request wants its refresh, in Stopwatch ticks (long.MaxValue: none pending).
     private long _due = long.MaxValue;
 
-    public void Request() => Request(PublicationWindow);
-
     public void Request(TimeSpan within)
     {
         var due = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(within.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
