@@ -27,7 +27,9 @@ public sealed class MapCacheBroadcast(NpgsqlDataSource db, TileCache tiles, Cata
             cmd.Parameters.AddWithValue("me", _me);
             await cmd.ExecuteNonQueryAsync();
         }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+        // Best effort, and often not awaited (TellOthers): whatever goes wrong, including a data source disposed while the
+        // host stops, is logged here rather than left in a task nobody observes.
+        catch (Exception e)
         {
             logger.LogWarning(e, "Could not tell the other server processes to drop their cached map tiles; they expire within Panoramax:Map:TileMaxAge");
         }
