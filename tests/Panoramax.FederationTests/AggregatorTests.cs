@@ -116,6 +116,16 @@ public sealed class AggregatorTests(AggregatorNetwork net) : IClassFixture<Aggre
         Assert.Equal($"{net.Walks.Url}/api/pictures/{WalkOne.Pictures[0].Id}/hd.jpg", hd);
         Assert.Equal($"{net.Walks.Url}/api/pictures/{WalkOne.Pictures[0].Id}/thumb.jpg", features[0].GetProperty("assets").GetProperty("thumb").GetProperty("href").GetString());
         Assert.Equal("legacy-walker", features[0].GetProperty("properties").GetProperty("geovisio:producer").GetString());
+        // The aggregator's own file routes (the viewer's map previews use them) send to the source's files.
+        using (var noFollow = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = _agg.BaseUrl })
+        {
+            using var preview = await noFollow.GetAsync($"/api/pictures/{WalkOne.Pictures[0].Id}/thumb.jpg");
+            Assert.Equal(System.Net.HttpStatusCode.Redirect, preview.StatusCode);
+            Assert.Equal($"{net.Walks.Url}/api/pictures/{WalkOne.Pictures[0].Id}/thumb.jpg", preview.Headers.Location?.ToString());
+            using var collectionPreview = await noFollow.GetAsync($"/api/collections/{WalkOne.Id}/thumb.jpg");
+            Assert.Equal(System.Net.HttpStatusCode.Redirect, collectionPreview.StatusCode);
+            Assert.Equal($"{net.Walks.Url}/api/pictures/{WalkOne.Pictures[0].Id}/thumb.jpg", collectionPreview.Headers.Location?.ToString());
+        }
 
         var collection = await _agg.GetJsonAsync($"/api/collections/{WalkOne.Id}");
         Assert.Equal("Quai de la Loire", collection.GetProperty("title").GetString());

@@ -1,4 +1,8 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Panoramax.Domain.Abstractions;
 using Panoramax.Domain.Federation;
+using Panoramax.IntegrationTests.Pictures;
 using Panoramax.IntegrationTests.Infrastructure;
 using Panoramax.IntegrationTests.Map;
 
@@ -35,6 +39,52 @@ public sealed class PropagationTests(ChainNetwork net) : IClassFixture<ChainNetw
 
         // B keeps A as the origin of the copies.
         Assert.Equal(net.A.Id, await net.B.ScalarAsync<Guid>("SELECT origin_instance_id FROM pictures WHERE id = @id", ("id", seq.PictureIds[0])));
+    }
+
+    [Fact]
+    public async Task Picture_files_asked_of_B_redirect_to_A_and_load_from_there()
+    {
+        // The viewer builds map previews from the instance's own templates (item-preview, collection-preview): on B they
+        // name B's routes for pictures whose files only A has.
+        var seq = await net.A.PublishAsync(TestData.Walk(2.3622, 48.8566, Day, 2, kind: "equirectangular"));
+        var first = seq.PictureIds[0];
+        var store = net.A.Services.GetRequiredService<IBlobStore>();
+        var jpeg = await File.ReadAllBytesAsync(PictureFilesInstance.SharedJpeg("DSCN0021.jpg"));
+        foreach (var key in new[] { StorageKeys.Hd(first), StorageKeys.Sd(first), StorageKeys.Thumb(first), StorageKeys.Tile(first, 3, 1) })
+        {
+            await store.PutAsync(key, new MemoryStream(jpeg), "image/jpeg", default);
+        }
+        await net.A.ScalarAsync<object>("UPDATE pictures SET hd_key = @hd, sd_key = @sd, thumb_key = @thumb, tiles_prefix = @tiles WHERE id = @id",
+            ("hd", StorageKeys.Hd(first)), ("sd", StorageKeys.Sd(first)), ("thumb", StorageKeys.Thumb(first)), ("tiles", StorageKeys.TilesPrefix(first)), ("id", first));
+        await Network.WaitUntilAsync(async () => (await net.B.SearchIdsAsync(seq.PictureIds)).Count == 2, "B's search finds A's pictures");
+
+        var a = net.A.BaseUrl.ToString().TrimEnd('/');
+        using var noFollow = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = net.B.BaseUrl };
+        foreach (var (route, expected) in new[]
+        {
+            ($"/api/pictures/{first}/hd.jpg", $"{a}/api/pictures/{first}/hd.jpg"),
+            ($"/api/pictures/{first}/sd.jpg", $"{a}/api/pictures/{first}/sd.jpg"),
+            ($"/api/pictures/{first}/thumb.jpg", $"{a}/api/pictures/{first}/thumb.jpg"),
+            ($"/api/pictures/{first}/tiled/3_1.jpg", $"{a}/api/pictures/{first}/tiled/3_1.jpg"),
+            ($"/api/collections/{seq.Id}/thumb.jpg", $"{a}/api/pictures/{first}/thumb.jpg"),
+        })
+        {
+            using var redirect = await noFollow.GetAsync(route);
+            Assert.True(redirect.StatusCode == HttpStatusCode.Redirect, $"{route}: {(int)redirect.StatusCode} {await redirect.Content.ReadAsStringAsync()}");
+            Assert.Equal(expected, redirect.Headers.Location?.ToString());
+            Assert.True(redirect.Headers.CacheControl?.Public, route);
+
+            using var followed = await net.B.Http.GetAsync(route);
+            Assert.Equal(HttpStatusCode.OK, followed.StatusCode);
+            Assert.Equal("image/jpeg", followed.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(jpeg, await followed.Content.ReadAsByteArrayAsync());
+        }
+
+        // Outside the tile matrix the origin declared (8 x 4), or no such file: a 404 from B, no redirect.
+        using var outside = await noFollow.GetAsync($"/api/pictures/{first}/tiled/8_0.jpg");
+        Assert.Equal(HttpStatusCode.NotFound, outside.StatusCode);
+        using var unknownFile = await noFollow.GetAsync($"/api/pictures/{first}/original.jpg");
+        Assert.Equal(HttpStatusCode.NotFound, unknownFile.StatusCode);
     }
 
     [Fact]

@@ -6,6 +6,7 @@ using Panoramax.Domain.Sequences;
 using Panoramax.Domain.Visibility;
 using Panoramax.Persistence.Queries;
 using Panoramax.Server.Http;
+using Panoramax.Server.Stac;
 
 namespace Panoramax.Server.Pictures;
 
@@ -13,6 +14,8 @@ namespace Panoramax.Server.Pictures;
 /// Picture files (<c>hd.jpg</c>, <c>sd.jpg</c>, <c>thumb.jpg</c>, 360° tiles) and collection thumbnails, served from
 /// the blob store with GeoVisio's rules: 404 for unknown or invisible pictures, 403 while a picture or its sequence
 /// is still processing (except for its owner), 500 when a ready picture's file is missing (a server fault).
+/// A picture copied from a peer or harvested from another instance has no file here: its routes redirect to the
+/// origin's file, so URLs built from this instance's templates (the viewer's map previews) still show it.
 /// </summary>
 public static class PictureFileEndpoints
 {
@@ -42,6 +45,16 @@ public static class PictureFileEndpoints
             _ => throw ApiException.NotFound($"Unknown picture file '{file}': use hd.jpg, sd.jpg or thumb.jpg"),
         };
         var picture = await FindAsync(db, id, viewer.Viewer, ct);
+        if (picture.Remote is { } remote)
+        {
+            RedirectToOrigin(context, kind switch
+            {
+                FileKind.Hd => remote.Hd,
+                FileKind.Sd => remote.Sd,
+                _ => remote.Thumb,
+            }, file);
+            return;
+        }
         var key = kind switch
         {
             FileKind.Hd => picture.HdKey,
@@ -64,7 +77,8 @@ public static class PictureFileEndpoints
             throw ApiException.NotFound($"Unknown tile '{tile}': tiles are named {{col}}_{{row}}.jpg");
         }
         var picture = await FindAsync(db, id, viewer.Viewer, ct);
-        if (picture.Kind != PictureKind.Equirectangular || picture.TilesPrefix is null || picture.TileCols is not { } cols || picture.TileRows is not { } rows)
+        if (picture.Kind != PictureKind.Equirectangular || (picture.TilesPrefix is null && picture.Remote is null)
+            || picture.TileCols is not { } cols || picture.TileRows is not { } rows)
         {
             throw ApiException.NotFound("This picture has no tiles (only 360° pictures are tiled)");
         }
@@ -72,7 +86,15 @@ public static class PictureFileEndpoints
         {
             throw ApiException.NotFound($"Tile {col}_{row} is outside this picture's {cols}x{rows} tiles");
         }
-        var prefix = picture.TilesPrefix.EndsWith('/') ? picture.TilesPrefix : picture.TilesPrefix + "/";
+        if (picture.Remote is { } remote)
+        {
+            // The origin's STAC tile template, with the tile matrix's own placeholders.
+            RedirectToOrigin(context, remote.Tiles?
+                .Replace("{TileCol}", col.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
+                .Replace("{TileRow}", row.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal), tile);
+            return;
+        }
+        var prefix = picture.TilesPrefix!.EndsWith('/') ? picture.TilesPrefix : picture.TilesPrefix + "/";
         await ServeAsync(context, store, picture, string.Create(CultureInfo.InvariantCulture, $"{prefix}{col}_{row}.jpg"), logs, ct);
     }
 
@@ -88,7 +110,7 @@ public static class PictureFileEndpoints
         var sequenceVisible = VisibilitySql.Predicate("s", viewer.Viewer, cmd.Parameters);
         var pictureVisible = VisibilitySql.Predicate("p", viewer.Viewer, cmd.Parameters);
         cmd.CommandText = $"""
-            SELECT p.id, p.thumb_key, p.visibility = 'anyone' AND s.visibility = 'anyone'
+            SELECT p.id, p.thumb_key, p.visibility = 'anyone' AND s.visibility = 'anyone', p.remote_assets::text
             FROM sequences s JOIN pictures p ON p.sequence_id = s.id
             WHERE s.id = @id AND {sequenceVisible} AND {pictureVisible}
             ORDER BY p.rank
@@ -100,8 +122,17 @@ public static class PictureFileEndpoints
         {
             throw ApiException.NotFound($"Collection {id} not found or has no visible picture");
         }
-        var picture = new PictureFiles(reader.GetGuid(0), IsPublic: reader.GetBoolean(2), IsPublished: true) { ThumbKey = NullableString(reader, 1) };
+        var picture = new PictureFiles(reader.GetGuid(0), IsPublic: reader.GetBoolean(2), IsPublished: true)
+        {
+            ThumbKey = NullableString(reader, 1),
+            Remote = RemoteAssets.Parse(NullableString(reader, 3)),
+        };
         await reader.DisposeAsync();
+        if (picture.Remote is { } remote)
+        {
+            RedirectToOrigin(context, remote.Thumb, "thumb.jpg");
+            return;
+        }
         await ServeAsync(context, store, picture, picture.ThumbKey, logs, ct);
     }
 
@@ -122,6 +153,20 @@ public static class PictureFileEndpoints
         await BlobResponses.ServeAsync(context, store, info, Jpeg, picture.IsPublic, ct);
     }
 
+    /// <summary>
+    /// 302 to the origin's copy of a file. Replicated and harvested pictures are public ones, so the redirect may be
+    /// cached like their files; it is not permanent, the origin may move its files.
+    /// </summary>
+    private static void RedirectToOrigin(HttpContext context, string? href, string file)
+    {
+        if (href is null)
+        {
+            throw ApiException.NotFound($"The instance this picture comes from publishes no {file} for it");
+        }
+        context.Response.Headers.CacheControl = BlobResponses.PublicCacheControl;
+        context.Response.Redirect(href);
+    }
+
     /// <summary>Loads the picture and applies the visibility policy: 404 when unknown or not visible, 403 while processing.</summary>
     private static async Task<PictureFiles> FindAsync(NpgsqlDataSource db, string id, Viewer viewer, CancellationToken ct)
     {
@@ -133,7 +178,7 @@ public static class PictureFileEndpoints
             SELECT p.account_id, p.visibility, p.status, p.deleted_at IS NOT NULL, p.kind,
                    p.hd_key, p.sd_key, p.thumb_key, p.tiles_prefix, p.tile_cols, p.tile_rows,
                    s.account_id, s.visibility, s.status, s.deleted_at IS NOT NULL, p.processed_at IS NOT NULL,
-                   p.license_filtered OR coalesce(s.license_filtered, false)
+                   p.license_filtered OR coalesce(s.license_filtered, false), p.remote_assets::text
             FROM pictures p LEFT JOIN sequences s ON s.id = p.sequence_id
             WHERE p.id = @id
             """);
@@ -174,6 +219,7 @@ public static class PictureFileEndpoints
             TilesPrefix = NullableString(r, 8),
             TileCols = r.IsDBNull(9) ? null : r.GetInt32(9),
             TileRows = r.IsDBNull(10) ? null : r.GetInt32(10),
+            Remote = RemoteAssets.Parse(NullableString(r, 17)),
         };
     }
 
@@ -199,5 +245,7 @@ public static class PictureFileEndpoints
         public string? TilesPrefix { get; init; }
         public int? TileCols { get; init; }
         public int? TileRows { get; init; }
+        /// <summary>The origin's hrefs of a replicated or harvested picture (its files are not stored here).</summary>
+        public RemoteAssets? Remote { get; init; }
     }
 }
