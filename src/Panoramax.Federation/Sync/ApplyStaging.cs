@@ -53,6 +53,8 @@ internal sealed class StagedWrites
             WHERE accounts.origin_instance_id = excluded.origin_instance_id
         """;
 
+    // An update leaves visibility as it is: copies are 'anyone' unless this instance's moderators took one down
+    // (Moderation), and that local decision must outlive the origin's later versions.
     // A stub (a picture came before its sequence) is a version-0 row no existing row is older than: never an update.
     // license_filtered is what the sequences_license_filter trigger computes (the trigger does not fire while triggers are
     // bypassed, see FlushAsync; when it fires it finds the same value).
@@ -65,7 +67,7 @@ internal sealed class StagedWrites
                     (SELECT 1 FROM unnest(i.accepted_licenses) a WHERE lower(a) = lower(apply_sequences.license)))
                 FROM instances i WHERE i.id = apply_sequences.origin)
         FROM apply_sequences
-        ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id, title = excluded.title, status = excluded.status, visibility = 'anyone',
+        ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id, title = excluded.title, status = excluded.status,
             license = excluded.license, sorted_by = excluded.sorted_by, upload_software = excluded.upload_software, semantics = excluded.semantics,
             deleted_at = excluded.deleted_at, created_at = excluded.created_at, updated_at = excluded.updated_at, version = excluded.version,
             license_filtered = excluded.license_filtered
@@ -94,7 +96,7 @@ internal sealed class StagedWrites
             camera_model = excluded.camera_model, focal_length_mm = excluded.focal_length_mm, field_of_view_deg = excluded.field_of_view_deg,
             width = excluded.width, height = excluded.height, gps_accuracy_m = excluded.gps_accuracy_m,
             horizontal_pixel_density = excluded.horizontal_pixel_density, original_file_name = excluded.original_file_name,
-            original_file_size = excluded.original_file_size, status = excluded.status, visibility = 'anyone', license = excluded.license,
+            original_file_size = excluded.original_file_size, status = excluded.status, license = excluded.license,
             exif = excluded.exif, semantics = excluded.semantics, remote_assets = excluded.remote_assets, tile_cols = excluded.tile_cols,
             tile_rows = excluded.tile_rows, created_at = excluded.created_at, updated_at = excluded.updated_at, deleted_at = excluded.deleted_at,
             version = excluded.version, license_filtered = excluded.license_filtered

@@ -173,7 +173,7 @@ public static class BlurCorrectionEndpoints
     /// <summary>The picture through the visibility policy (404 when the caller cannot see it), locked for the edit.</summary>
     private static async Task<Target> FindAsync(EditTransaction tx, Viewer viewer, Guid collectionId, Guid id, CancellationToken ct)
     {
-        var pic = await ManageEndpoints.FindPictureAsync(tx, viewer, collectionId, id, ct)
+        var pic = await ManageEndpoints.FindPictureAsync(tx, viewer, collectionId, id, ct, allowCopy: true)
             ?? throw ApiException.NotFound($"Picture {id} not found in collection {collectionId}");
         await using var cmd = tx.Command("SELECT status, width, height, remote_assets IS NOT NULL FROM pictures WHERE id = @id", ("id", id));
         await using var r = await cmd.ExecuteReaderAsync(ct);

@@ -82,10 +82,24 @@ internal sealed class EditTransaction : IAsyncDisposable
 
     public async Task CommitAsync(CancellationToken ct)
     {
+        // Copies of other instances' records (a moderator's takedown here) keep their origin's version, which decides
+        // whether the origin's next one is newer, and have no entry in our feed: the change is this instance's alone.
+        var copies = new HashSet<Guid>();
+        if (_sequences.Count > 0)
+        {
+            await using var cmd = Command("""
+                SELECT s.id FROM sequences s JOIN instances o ON o.id = s.origin_instance_id WHERE s.id = ANY(@ids) AND NOT o.is_self
+                """, ("ids", _sequences.ToArray()));
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+            {
+                copies.Add(r.GetGuid(0));
+            }
+        }
         foreach (var s in _sequences)
         {
             // Bumps version and updated_at too (the harvester re-reads sequences whose updated moved).
-            await SequenceAggregates.RefreshAsync(Connection, Transaction, s, Now, ct);
+            await SequenceAggregates.RefreshAsync(Connection, Transaction, s, Now, ct, bumpVersion: !copies.Contains(s));
         }
         var entries = new List<(EntityKind Kind, Guid Id, long Version, bool Public)>();
         if (_pictures.Count > 0)
@@ -93,6 +107,7 @@ internal sealed class EditTransaction : IAsyncDisposable
             await using var cmd = Command("""
                 UPDATE pictures p SET version = p.version + 1, updated_at = @now
                 FROM sequences s WHERE s.id = p.sequence_id AND p.id = ANY(@ids)
+                    AND p.origin_instance_id = (SELECT id FROM instances WHERE is_self)
                 RETURNING p.id, p.version,
                     p.visibility = 'anyone' AND p.status = 'ready' AND p.deleted_at IS NULL
                     AND s.visibility = 'anyone' AND s.status = 'ready' AND s.deleted_at IS NULL
@@ -108,7 +123,7 @@ internal sealed class EditTransaction : IAsyncDisposable
             await using var cmd = Command("""
                 SELECT id, version, visibility = 'anyone' AND status = 'ready' AND deleted_at IS NULL
                 FROM sequences WHERE id = ANY(@ids)
-                """, ("ids", _sequences.ToArray()));
+                """, ("ids", _sequences.Except(copies).ToArray()));
             await using var r = await cmd.ExecuteReaderAsync(ct);
             while (await r.ReadAsync(ct))
             {

@@ -438,28 +438,59 @@ public static class ManageEndpoints
     {
         await using var cmd = tx.Command("");
         var visible = VisibilitySql.Predicate("s", viewer, cmd.Parameters, publishedOnly: false);
-        cmd.CommandText = $"SELECT s.id, s.account_id, s.visibility, s.status, s.sorted_by, s.semantics::text FROM sequences s WHERE s.id = @id AND {visible} FOR UPDATE";
+        cmd.CommandText = $"SELECT s.id, s.account_id, s.visibility, s.status, s.sorted_by, s.semantics::text, {OriginOfCopy("s")} FROM sequences s WHERE s.id = @id AND {visible} FOR UPDATE";
         cmd.Parameters.AddWithValue("id", id);
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        return await r.ReadAsync(ct)
-            ? new SequenceTarget(r.GetGuid(0), r.GetGuid(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5))
-            : null;
+        if (!await r.ReadAsync(ct))
+        {
+            return null;
+        }
+        RefuseCopy("collection", r, 6);
+        return new SequenceTarget(r.GetGuid(0), r.GetGuid(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5));
+    }
+
+    /// <summary>The name of the record's origin when it is a copy from another instance (replicated or harvested), else null.</summary>
+    private static string OriginOfCopy(string alias) => $"""
+        (SELECT coalesce(nullif(o.name, ''), o.id::text) FROM instances o WHERE o.id = {alias}.origin_instance_id AND NOT o.is_self)
+        """;
+
+    /// <summary>
+    /// Copies of other instances' records are changed by their origin only: an edit here would be overwritten by the
+    /// origin's next version (or, older than it, would hold the copy back for good). Moderators hide them with a takedown.
+    /// </summary>
+    private static void RefuseCopy(string what, NpgsqlDataReader r, int column)
+    {
+        if (!r.IsDBNull(column))
+        {
+            throw ApiException.Conflict(
+                $"This {what} comes from {r.GetString(column)}, another instance of the network, and only changes there. " +
+                "To stop showing it here, an administrator can take it down (POST /api/moderation/takedown) or filter or block its origin (/admin/federation).");
+        }
     }
 
     /// <summary>The picture if this viewer may see it and its sequence, and it belongs to <paramref name="collectionId"/>; locked for the edit.</summary>
-    internal static async Task<PictureTarget?> FindPictureAsync(EditTransaction tx, Viewer viewer, Guid collectionId, Guid id, CancellationToken ct)
+    /// <remarks>Copies of other instances' pictures are refused (409) unless <c>allowCopy</c>: the caller refuses them itself, after its own checks.</remarks>
+    internal static async Task<PictureTarget?> FindPictureAsync(EditTransaction tx, Viewer viewer, Guid collectionId, Guid id, CancellationToken ct, bool allowCopy = false)
     {
         await using var cmd = tx.Command("");
         var pv = VisibilitySql.Predicate("p", viewer, cmd.Parameters, publishedOnly: false);
         var sv = VisibilitySql.Predicate("s", viewer, cmd.Parameters, publishedOnly: false);
         cmd.CommandText = $"""
-            SELECT p.id, p.account_id, p.sequence_id, p.semantics::text FROM pictures p JOIN sequences s ON s.id = p.sequence_id
+            SELECT p.id, p.account_id, p.sequence_id, p.semantics::text, {OriginOfCopy("p")} FROM pictures p JOIN sequences s ON s.id = p.sequence_id
             WHERE p.id = @id AND p.sequence_id = @seq AND {pv} AND {sv} FOR UPDATE OF p
             """;
         cmd.Parameters.AddWithValue("id", id);
         cmd.Parameters.AddWithValue("seq", collectionId);
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        return await r.ReadAsync(ct) ? new PictureTarget(r.GetGuid(0), r.GetGuid(1), r.GetGuid(2), r.GetString(3)) : null;
+        if (!await r.ReadAsync(ct))
+        {
+            return null;
+        }
+        if (!allowCopy)
+        {
+            RefuseCopy("picture", r, 4);
+        }
+        return new PictureTarget(r.GetGuid(0), r.GetGuid(1), r.GetGuid(2), r.GetString(3));
     }
 
     private static async Task<IResult> CollectionsAsync(IReadOnlyList<Guid> ids, CurrentViewer current, NpgsqlDataSource db, LinkBuilder links, IOptions<PanoramaxOptions> options, CancellationToken ct)
