@@ -173,19 +173,12 @@ public sealed class FederatedViewerJourneyTests(ViewerNetwork net) : IClassFixtu
         }
     }
 
-    private static async Task WaitForPictureAsync(IPage page, Guid pictureId, Func<string> failures)
+    private static Task WaitForPictureAsync(IPage page, Guid pictureId, Func<string> failures) =>
+        ViewerJourneyTests.WaitForPictureAsync(page, pictureId.ToString(), Explained(failures));
+
+    // Read when a wait fails, not before.
+    private static IEnumerable<string> Explained(Func<string> failures)
     {
-        try
-        {
-            await page.WaitForFunctionAsync(
-                "id => { const v = document.querySelector('pnx-viewer'); return v?.psv?.getPictureId?.() === id && (!v.loader || v.loader.visible === false || !v.loader.isConnected); }",
-                pictureId.ToString(),
-                new PageWaitForFunctionOptions { Timeout = Timeout, PollingInterval = 250 });
-        }
-        catch (TimeoutException)
-        {
-            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Artifacts, "federated-failure.png") });
-            Assert.Fail($"B's viewer should show picture {pictureId}; failed requests and script errors:\n{failures()}");
-        }
+        yield return failures();
     }
 }

@@ -148,7 +148,8 @@ public class ViewerJourneyTests(ViewerInstance instance) : IClassFixture<ViewerI
         }
     }
 
-    private static async Task WaitForPictureAsync(IPage page, string pictureId, IEnumerable<string> failures)
+    /// <summary>Waits until the viewer shows this picture, loaded; <paramref name="failures"/> is read only to explain a timeout.</summary>
+    internal static async Task WaitForPictureAsync(IPage page, string pictureId, IEnumerable<string> failures)
     {
         try
         {
