@@ -52,6 +52,28 @@ public sealed class LocalModerationTests(ChainNetwork net) : IClassFixture<Chain
             Assert.True(restore.IsSuccessStatusCode, await restore.Content.ReadAsStringAsync());
         }
         Assert.Equal(2, (await net.B.SearchIdsAsync(seq.PictureIds)).Count);
+
+        // The same for a whole sequence: taken down on B, renamed on A, still hidden on B, then restored.
+        using (var takedown = await admin.PostAsJsonAsync("/api/moderation/takedown", new { sequence_id = seq.Id, reason = "Unlawful here" }))
+        {
+            Assert.True(takedown.IsSuccessStatusCode, await takedown.Content.ReadAsStringAsync());
+        }
+        Assert.Empty(await net.B.SearchIdsAsync(seq.PictureIds));
+        await net.A.ChangeAsync(EntityKind.Sequence, seq.Id, ChangeOp.Upsert, "UPDATE sequences SET title = 'Renamed on A', version = version + 1 WHERE id = @id");
+        await Network.WaitUntilAsync(async () => await net.B.ScalarAsync<string>("SELECT title FROM sequences WHERE id = @id", ("id", seq.Id)) == "Renamed on A",
+            "B applies A's new sequence version");
+        Assert.Empty(await net.B.SearchIdsAsync(seq.PictureIds));
+        using (var collection = await net.B.Http.GetAsync($"/api/collections/{seq.Id}"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, collection.StatusCode);
+        }
+        using (var restore = await admin.PostAsJsonAsync("/api/moderation/restore", new { sequence_id = seq.Id, reason = "Court order lifted" }))
+        {
+            Assert.True(restore.IsSuccessStatusCode, await restore.Content.ReadAsStringAsync());
+        }
+        Assert.Equal(2, (await net.B.SearchIdsAsync(seq.PictureIds)).Count);
+        Assert.Equal(0L, await net.B.ScalarAsync<long>(
+            "SELECT count(*) FROM change_log WHERE entity_id = @id AND origin_instance_id = (SELECT id FROM instances WHERE is_self)", ("id", seq.Id)));
     }
 
     [Fact]

@@ -52,7 +52,7 @@ public static class PictureFileEndpoints
                 FileKind.Hd => remote.Hd,
                 FileKind.Sd => remote.Sd,
                 _ => remote.Thumb,
-            }, file);
+            }, file, picture.IsPublic);
             return;
         }
         var key = kind switch
@@ -91,7 +91,7 @@ public static class PictureFileEndpoints
             // The origin's STAC tile template, with the tile matrix's own placeholders.
             RedirectToOrigin(context, remote.Tiles?
                 .Replace("{TileCol}", col.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
-                .Replace("{TileRow}", row.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal), tile);
+                .Replace("{TileRow}", row.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal), tile, picture.IsPublic);
             return;
         }
         var prefix = picture.TilesPrefix!.EndsWith('/') ? picture.TilesPrefix : picture.TilesPrefix + "/";
@@ -130,7 +130,7 @@ public static class PictureFileEndpoints
         await reader.DisposeAsync();
         if (picture.Remote is { } remote)
         {
-            RedirectToOrigin(context, remote.Thumb, "thumb.jpg");
+            RedirectToOrigin(context, remote.Thumb, "thumb.jpg", picture.IsPublic);
             return;
         }
         await ServeAsync(context, store, picture, picture.ThumbKey, logs, ct);
@@ -154,16 +154,16 @@ public static class PictureFileEndpoints
     }
 
     /// <summary>
-    /// 302 to the origin's copy of a file. Replicated and harvested pictures are public ones, so the redirect may be
-    /// cached like their files; it is not permanent, the origin may move its files.
+    /// 302 to the origin's copy of a file, cached like a file of ours (a copy taken down here by its moderators is
+    /// seen by them only: not in shared caches); not permanent, the origin may move its files.
     /// </summary>
-    private static void RedirectToOrigin(HttpContext context, string? href, string file)
+    private static void RedirectToOrigin(HttpContext context, string? href, string file, bool isPublic)
     {
         if (href is null)
         {
             throw ApiException.NotFound($"The instance this picture comes from publishes no {file} for it");
         }
-        context.Response.Headers.CacheControl = BlobResponses.PublicCacheControl;
+        context.Response.Headers.CacheControl = isPublic ? BlobResponses.PublicCacheControl : BlobResponses.PrivateCacheControl;
         context.Response.Redirect(href);
     }
 
