@@ -87,9 +87,7 @@ internal sealed class EditTransaction : IAsyncDisposable
         var copies = new HashSet<Guid>();
         if (_sequences.Count > 0)
         {
-            await using var cmd = Command("""
-                SELECT s.id FROM sequences s JOIN instances o ON o.id = s.origin_instance_id WHERE s.id = ANY(@ids) AND NOT o.is_self
-                """, ("ids", _sequences.ToArray()));
+            await using var cmd = Command($"SELECT s.id FROM sequences s WHERE s.id = ANY(@ids) AND {CopySql.IsCopy("s")}", ("ids", _sequences.ToArray()));
             await using var r = await cmd.ExecuteReaderAsync(ct);
             while (await r.ReadAsync(ct))
             {
@@ -104,10 +102,9 @@ internal sealed class EditTransaction : IAsyncDisposable
         var entries = new List<(EntityKind Kind, Guid Id, long Version, bool Public)>();
         if (_pictures.Count > 0)
         {
-            await using var cmd = Command("""
+            await using var cmd = Command($"""
                 UPDATE pictures p SET version = p.version + 1, updated_at = @now
-                FROM sequences s WHERE s.id = p.sequence_id AND p.id = ANY(@ids)
-                    AND p.origin_instance_id = (SELECT id FROM instances WHERE is_self)
+                FROM sequences s WHERE s.id = p.sequence_id AND p.id = ANY(@ids) AND NOT {CopySql.IsCopy("p")}
                 RETURNING p.id, p.version,
                     p.visibility = 'anyone' AND p.status = 'ready' AND p.deleted_at IS NULL
                     AND s.visibility = 'anyone' AND s.status = 'ready' AND s.deleted_at IS NULL

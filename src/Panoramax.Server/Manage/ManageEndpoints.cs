@@ -438,7 +438,7 @@ public static class ManageEndpoints
     {
         await using var cmd = tx.Command("");
         var visible = VisibilitySql.Predicate("s", viewer, cmd.Parameters, publishedOnly: false);
-        cmd.CommandText = $"SELECT s.id, s.account_id, s.visibility, s.status, s.sorted_by, s.semantics::text, {OriginOfCopy("s")} FROM sequences s WHERE s.id = @id AND {visible} FOR UPDATE";
+        cmd.CommandText = $"SELECT s.id, s.account_id, s.visibility, s.status, s.sorted_by, s.semantics::text, {CopySql.OriginNameOfCopy("s")} FROM sequences s WHERE s.id = @id AND {visible} FOR UPDATE";
         cmd.Parameters.AddWithValue("id", id);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         if (!await r.ReadAsync(ct))
@@ -448,11 +448,6 @@ public static class ManageEndpoints
         RefuseCopy("collection", r, 6);
         return new SequenceTarget(r.GetGuid(0), r.GetGuid(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5));
     }
-
-    /// <summary>The name of the record's origin when it is a copy from another instance (replicated or harvested), else null.</summary>
-    private static string OriginOfCopy(string alias) => $"""
-        (SELECT coalesce(nullif(o.name, ''), o.id::text) FROM instances o WHERE o.id = {alias}.origin_instance_id AND NOT o.is_self)
-        """;
 
     /// <summary>
     /// Copies of other instances' records are changed by their origin only: an edit here would be overwritten by the
@@ -476,7 +471,7 @@ public static class ManageEndpoints
         var pv = VisibilitySql.Predicate("p", viewer, cmd.Parameters, publishedOnly: false);
         var sv = VisibilitySql.Predicate("s", viewer, cmd.Parameters, publishedOnly: false);
         cmd.CommandText = $"""
-            SELECT p.id, p.account_id, p.sequence_id, p.semantics::text, {OriginOfCopy("p")} FROM pictures p JOIN sequences s ON s.id = p.sequence_id
+            SELECT p.id, p.account_id, p.sequence_id, p.semantics::text, {CopySql.OriginNameOfCopy("p")} FROM pictures p JOIN sequences s ON s.id = p.sequence_id
             WHERE p.id = @id AND p.sequence_id = @seq AND {pv} AND {sv} FOR UPDATE OF p
             """;
         cmd.Parameters.AddWithValue("id", id);

@@ -357,7 +357,7 @@ public static class Moderation
                 else
                 {
                     // A copy from another instance has no owner here to publish it again: restoring it shows it again.
-                    await tx.ExecAsync($"UPDATE pictures p SET visibility = 'anyone' WHERE id = @id AND {IsCopy("p")}", ct, ("id", pid));
+                    await tx.ExecAsync($"UPDATE pictures p SET visibility = 'anyone' WHERE id = @id AND {CopySql.IsCopy("p")}", ct, ("id", pid));
                 }
                 tx.TouchPicture(pid);
                 tx.TouchSequence(seq);
@@ -366,7 +366,7 @@ public static class Moderation
             {
                 var n = kind == ModerationActionKind.Takedown
                     ? await tx.ExecAsync("UPDATE sequences SET visibility = 'owner-only' WHERE id = @id AND deleted_at IS NULL", ct, ("id", sid))
-                    : await tx.ExecAsync($"UPDATE sequences s SET visibility = CASE WHEN {IsCopy("s")} THEN 'anyone' ELSE visibility END WHERE id = @id AND deleted_at IS NULL", ct, ("id", sid));
+                    : await tx.ExecAsync($"UPDATE sequences s SET visibility = CASE WHEN {CopySql.IsCopy("s")} THEN 'anyone' ELSE visibility END WHERE id = @id AND deleted_at IS NULL", ct, ("id", sid));
                 if (n == 0)
                 {
                     throw ApiException.NotFound($"Sequence {sid} not found");
@@ -387,8 +387,6 @@ public static class Moderation
         await map.AfterEditAsync();
         return Results.Json(ActionJson(action), ApiJson.Options, ApiJson.Json);
     }
-
-    private static string IsCopy(string alias) => $"{alias}.origin_instance_id <> (SELECT id FROM instances WHERE is_self)";
 
     internal static async Task<IResult> ActionsAsync(HttpRequest request, CurrentViewer current, PanoramaxDbContext ef, CancellationToken ct)
     {
