@@ -21,6 +21,13 @@ public static class StorageExtensions
             .Bind(configuration.GetSection(StorageOptions.Section))
             .Validate(o => o.Kind != StorageKind.S3 || !string.IsNullOrWhiteSpace(o.S3.Endpoint), "Panoramax:Storage:S3:Endpoint is required when Kind is s3")
             .Validate(o => o.Kind != StorageKind.S3 || !string.IsNullOrWhiteSpace(o.S3.Bucket), "Panoramax:Storage:S3:Bucket is required when Kind is s3")
+            .Validate(o => o.Kind != StorageKind.S3 || !string.IsNullOrEmpty(o.S3.AccessKey) && !string.IsNullOrEmpty(o.S3.SecretKey),
+                "Panoramax:Storage:S3:AccessKey and SecretKey are required when Kind is s3 (the client signs every request)")
+            .Validate(o => o.S3.DirectDownloadWindow >= TimeSpan.FromMinutes(1) && o.S3.DirectDownloadWindow <= TimeSpan.FromDays(3.5),
+                "Panoramax:Storage:S3:DirectDownloadWindow must be between 00:01:00 and 3.12:00:00 (links live two windows, S3 allows 7 days)")
+            .Validate(o => string.IsNullOrEmpty(o.S3.PublicEndpoint) || Uri.TryCreate(o.S3.PublicEndpoint, UriKind.Absolute, out var u)
+                    && (u.Scheme == Uri.UriSchemeHttp || u.Scheme == Uri.UriSchemeHttps) && u.AbsolutePath == "/" && string.IsNullOrEmpty(u.Query),
+                "Panoramax:Storage:S3:PublicEndpoint must be an http(s) URL without a path, such as https://s3.example.org (the signature covers the path)")
             .PostConfigure(o => o.FileSystem.Root = ResolveRoot(o.FileSystem.Root, configuration["Panoramax:DataDirectory"]))
             .ValidateOnStart();
         services.AddSingleton<IBlobStore>(sp =>

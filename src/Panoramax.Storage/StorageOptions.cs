@@ -36,6 +36,23 @@ public sealed class S3StorageOptions
     public bool UseSsl { get; set; } = true;
     /// <summary>Create the bucket at start-up when it does not exist (turn off when the credentials may not create buckets).</summary>
     public bool CreateBucket { get; set; } = true;
+    /// <summary>
+    /// Answer requests for public picture files (published, visible to anyone) with a redirect to a presigned GET on
+    /// the store instead of relaying the bytes: the instance then only checks visibility. Other files (owner-only,
+    /// logged-only, processing) are always relayed. The bucket must answer CORS for the viewer's origin.
+    /// </summary>
+    public bool DirectDownloads { get; set; }
+
+    /// <summary>The store's URL as browsers reach it (<c>https://s3.example.org</c>), for direct downloads; empty means <see cref="Endpoint"/>.</summary>
+    public string? PublicEndpoint { get; set; }
+
+    /// <summary>
+    /// How long one presigned link is handed out (and a redirect to it may be cached): links are signed at the start
+    /// of each window, so everyone gets the same URL and caches can share it, and expire two windows after that start.
+    /// A picture hidden or deleted stays reachable through a link already handed out for at most that long.
+    /// </summary>
+    public TimeSpan DirectDownloadWindow { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>Folder for spooling uploads of unknown length before sending them (S3 needs sizes); empty means the system temp folder.</summary>
     public string? SpoolDirectory { get; set; }
 }

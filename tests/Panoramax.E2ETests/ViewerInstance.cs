@@ -25,7 +25,13 @@ public sealed class ViewerInstance : TestInstance
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        var owner = await MapSeed.AdminAsync(this);
+        (FlatSequence, FlatPictures, SphereSequence, SpherePictures) = await SeedArezzoAsync(this);
+    }
+
+    /// <summary>Seeds the flat and the 360° sequence with their files in the instance's storage folder; returns their ids.</summary>
+    internal static async Task<(Guid FlatSequence, Guid[] FlatPictures, Guid SphereSequence, Guid[] SpherePictures)> SeedArezzoAsync(TestInstance instance)
+    {
+        var owner = await MapSeed.AdminAsync(instance);
 
         MapPicture[] flat =
         [
@@ -33,22 +39,19 @@ public sealed class ViewerInstance : TestInstance
             new(11.885395, 43.467157, new DateTimeOffset(2008, 10, 22, 14, 29, 49, TimeSpan.Zero), 250, 640, 480),
             new(11.884538, 43.467082, new DateTimeOffset(2008, 10, 22, 14, 38, 20, TimeSpan.Zero), 280, 640, 480),
         ];
-        var flatSeq = await MapSeed.SequenceAsync(this, owner, flat, PictureKind.Flat, "NIKON", "COOLPIX P6000", gpsAccuracy: 4, pixelDensity: 12,
-            configure: (p, i) => WriteFiles(this, p, TestPaths.SharedData("a-exif-samples-arezzo", FlatFiles[i]), tiles: false));
-        FlatSequence = flatSeq.Sequence.Id;
-        FlatPictures = [.. flatSeq.Pictures.Select(p => p.Id)];
+        var flatSeq = await MapSeed.SequenceAsync(instance, owner, flat, PictureKind.Flat, "NIKON", "COOLPIX P6000", gpsAccuracy: 4, pixelDensity: 12,
+            configure: (p, i) => WriteFiles(instance, p, TestPaths.SharedData("a-exif-samples-arezzo", FlatFiles[i]), tiles: false));
 
         MapPicture[] sphere =
         [
             new(11.8862, 43.4670, new DateTimeOffset(2020, 5, 9, 12, 16, 30, TimeSpan.Zero), 0, 5760, 2880),
             new(11.8862, 43.46715, new DateTimeOffset(2020, 5, 9, 12, 16, 35, TimeSpan.Zero), 0, 5760, 2880),
         ];
-        var sphereSeq = await MapSeed.SequenceAsync(this, owner, sphere, PictureKind.Equirectangular, "GoPro", "Max", gpsAccuracy: 2, pixelDensity: 16,
-            configure: (p, _) => WriteFiles(this, p, TestPaths.SharedData("f-360-gopro-max", "GSAG2002.JPG"), tiles: true));
-        SphereSequence = sphereSeq.Sequence.Id;
-        SpherePictures = [.. sphereSeq.Pictures.Select(p => p.Id)];
+        var sphereSeq = await MapSeed.SequenceAsync(instance, owner, sphere, PictureKind.Equirectangular, "GoPro", "Max", gpsAccuracy: 2, pixelDensity: 16,
+            configure: (p, _) => WriteFiles(instance, p, TestPaths.SharedData("f-360-gopro-max", "GSAG2002.JPG"), tiles: true));
 
-        await MapSeed.RefreshGridAsync(this);
+        await MapSeed.RefreshGridAsync(instance);
+        return (flatSeq.Sequence.Id, [.. flatSeq.Pictures.Select(p => p.Id)], sphereSeq.Sequence.Id, [.. sphereSeq.Pictures.Select(p => p.Id)]);
     }
 
     /// <summary>Writes a seeded picture's files (HD, SD, thumbnail, and the 360° tiles when asked) into the instance's storage.</summary>

@@ -118,16 +118,19 @@ public class ViewerJourneyTests(ViewerInstance instance) : IClassFixture<ViewerI
     /// </summary>
     internal static async Task<IBrowserContext> InstanceOnlyContextAsync(IBrowser browser, TestInstance instance)
     {
-        var context = await browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            BaseURL = instance.BaseUrl.ToString(),
-            ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
-            Locale = "en-US",
-        });
+        var context = await browser.NewContextAsync(ContextOptions(instance));
         await context.RouteAsync("**/*", route =>
             new Uri(route.Request.Url).Host == instance.BaseUrl.Host ? route.ContinueAsync() : route.AbortAsync());
         return context;
     }
+
+    /// <summary>A 1280×800 en-US browser context whose relative URLs go to the instance.</summary>
+    internal static BrowserNewContextOptions ContextOptions(TestInstance instance) => new()
+    {
+        BaseURL = instance.BaseUrl.ToString(),
+        ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
+        Locale = "en-US",
+    };
 
     /// <summary>Waits until the viewer's map draws exactly these sequences (ids) in view, or fails with what it draws.</summary>
     internal static async Task WaitForSequencesAsync(IPage page, string[] expected)

@@ -40,6 +40,22 @@ public interface IBlobStore
 public sealed record BlobInfo(string Key, long Length, DateTimeOffset LastModified, string ETag, string ContentType);
 
 /// <summary>
+/// A store that can hand clients a time-limited link to an object, so a public file is answered with a redirect
+/// instead of being relayed through the instance (an S3 store's presigned GET).
+/// </summary>
+public interface IBlobDownloadLinks
+{
+    /// <returns>null when this store is not set up to hand out links (the file is then streamed as usual).</returns>
+    ValueTask<BlobDownloadLink?> GetDownloadLinkAsync(string key, DateTimeOffset now, CancellationToken ct);
+}
+
+/// <summary>
+/// A link to an object: <paramref name="ShareUntil"/> is how long the same link is handed out (a redirect to it may be
+/// cached that long); the link itself stays valid for at least as long again after that, then the store refuses it.
+/// </summary>
+public sealed record BlobDownloadLink(Uri Url, DateTimeOffset ShareUntil);
+
+/// <summary>
 /// The one layout of picture files in any store: <c>pictures/ab/cd/{uuid}/hd.jpg</c> (+ sd.jpg, thumb.jpg,
 /// tiles/{col}_{row}.jpg), with the unblurred original, when kept, under a separate private prefix.
 /// Two levels of hex prefixes keep filesystem folders small.

@@ -138,6 +138,15 @@ public static class PictureFileEndpoints
 
     private static async Task ServeAsync(HttpContext context, IBlobStore store, PictureFiles picture, string? key, ILoggerFactory logs, CancellationToken ct)
     {
+        if (picture.IsPublic && key is not null && store is IBlobDownloadLinks links)
+        {
+            var now = context.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
+            if (await links.GetDownloadLinkAsync(key, now, ct) is { } link)
+            {
+                RedirectToStore(context, link, now);
+                return;
+            }
+        }
         var info = key is null ? null : await store.GetInfoAsync(key, ct);
         if (info is null)
         {
@@ -165,6 +174,18 @@ public static class PictureFileEndpoints
         }
         context.Response.Headers.CacheControl = isPublic ? BlobResponses.PublicCacheControl : BlobResponses.PrivateCacheControl;
         context.Response.Redirect(href);
+    }
+
+    /// <summary>
+    /// 302 to a presigned link on the store for a public file (only those: a link is a bearer capability, so files
+    /// visible to some callers only keep going through the visibility check here). The redirect is cached no longer
+    /// than the same link is handed out; the link outlives that by a whole window, so a cached redirect still works.
+    /// </summary>
+    private static void RedirectToStore(HttpContext context, BlobDownloadLink link, DateTimeOffset now)
+    {
+        var remaining = link.ShareUntil - now;
+        context.Response.Headers.CacheControl = string.Create(CultureInfo.InvariantCulture, $"public, max-age={Math.Max(0, (long)remaining.TotalSeconds)}");
+        context.Response.Redirect(link.Url.AbsoluteUri);
     }
 
     /// <summary>Loads the picture and applies the visibility policy: 404 when unknown or not visible, 403 while processing.</summary>

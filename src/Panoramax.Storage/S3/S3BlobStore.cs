@@ -14,14 +14,17 @@ namespace Panoramax.Storage.S3;
 /// by nature. Reads go through a presigned GET on our own HttpClient: one request (Minio's GetObject adds a HEAD
 /// first), a plain pull stream instead of Minio's callback, and standard Range headers. Writes up to 5 GiB go
 /// through a presigned single PUT streamed from the source (Minio reads every multipart part, 16 MiB and more,
-/// into memory, several times over); bigger ones use Minio's multipart upload.
+/// into memory, several times over); bigger ones use Minio's multipart upload. With direct downloads on, it also
+/// signs links for browsers, on the endpoint they reach.
 /// </summary>
-public sealed class S3BlobStore : IBlobStore, IDisposable
+public sealed class S3BlobStore : IBlobStore, IBlobDownloadLinks, IDisposable
 {
     private const int PresignSeconds = 300;
     private const int DeleteBatch = 1000;
     private const long MaxSinglePut = 5L * 1024 * 1024 * 1024;
     private readonly IMinioClient _client;
+    /// <summary>Signs direct-download links for the host browsers use (the same client when no public endpoint is set).</summary>
+    private readonly IMinioClient _linkSigner;
     private readonly HttpClient _http;
     private readonly S3StorageOptions _options;
     private readonly ILogger<S3BlobStore> _logger;
@@ -33,12 +36,16 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         _logger = logger;
         _bucket = options.Bucket is { Length: > 0 } b ? b : throw new ArgumentException("Panoramax:Storage:S3:Bucket is required", nameof(options));
         var (host, port, ssl) = ParseEndpoint(options);
-        var builder = new MinioClient().WithEndpoint(host, port).WithSSL(ssl).WithRegion(options.Region);
-        if (!string.IsNullOrEmpty(options.AccessKey))
+        _client = BuildClient(options, host, port, ssl);
+        if (options.PublicEndpoint is { Length: > 0 } publicEndpoint)
         {
-            builder = builder.WithCredentials(options.AccessKey, options.SecretKey);
+            var uri = new Uri(publicEndpoint);
+            _linkSigner = BuildClient(options, uri.Host, uri.Port, uri.Scheme == Uri.UriSchemeHttps);
         }
-        _client = builder.Build();
+        else
+        {
+            _linkSigner = _client;
+        }
         _http = new HttpClient(new SocketsHttpHandler
         {
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
@@ -49,6 +56,17 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };
+    }
+
+    private static IMinioClient BuildClient(S3StorageOptions options, string host, int port, bool ssl)
+    {
+        // The region is given, so signing never asks the store for the bucket's location.
+        var builder = new MinioClient().WithEndpoint(host, port).WithSSL(ssl).WithRegion(options.Region);
+        if (!string.IsNullOrEmpty(options.AccessKey))
+        {
+            builder = builder.WithCredentials(options.AccessKey, options.SecretKey);
+        }
+        return builder.Build();
     }
 
     /// <summary>Checks the bucket (creating it when allowed), so a wrong endpoint or key fails at start-up.</summary>
@@ -171,6 +189,23 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         }
     }
 
+    public async ValueTask<BlobDownloadLink?> GetDownloadLinkAsync(string key, DateTimeOffset now, CancellationToken ct)
+    {
+        if (!_options.DirectDownloads)
+        {
+            return null;
+        }
+        BlobKeys.EnsureValid(key);
+        // Signed as of the window's start: every request of the window gets the same URL (shared caches, browser
+        // caches keyed by URL), valid until two windows after that start, so a link handed out at the window's end
+        // still has a whole window to be used.
+        var window = _options.DirectDownloadWindow;
+        var start = new DateTimeOffset(now.UtcTicks - now.UtcTicks % window.Ticks, TimeSpan.Zero);
+        var url = await _linkSigner.PresignedGetObjectAsync(new PresignedGetObjectArgs().WithBucket(_bucket).WithObject(key)
+            .WithRequestDate(start.UtcDateTime).WithExpiry((int)(2 * window).TotalSeconds));
+        return new BlobDownloadLink(new Uri(url), start + window);
+    }
+
     public async Task<bool> DeleteAsync(string key, CancellationToken ct)
     {
         // S3 deletes are idempotent and say nothing about existence: ask first.
@@ -229,6 +264,10 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
     {
         _http.Dispose();
         _client.Dispose();
+        if (!ReferenceEquals(_linkSigner, _client))
+        {
+            _linkSigner.Dispose();
+        }
     }
 
     private static async Task SkipAsync(Stream body, long count, CancellationToken ct)

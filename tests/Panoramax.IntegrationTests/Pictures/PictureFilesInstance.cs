@@ -149,20 +149,37 @@ public class PictureFilesInstance : TestInstance, IAsyncLifetime
 }
 
 /// <summary>The same instance storing its files in S3 (s3rver), configured only through Panoramax:Storage settings.</summary>
-public sealed class S3PictureFilesInstance : PictureFilesInstance
+public class S3PictureFilesInstance : PictureFilesInstance
 {
-    private readonly S3rverServer _s3 = new();
+    public S3rverServer S3 { get; } = new();
 
     protected override IEnumerable<KeyValuePair<string, string>> Settings =>
     [
         new("Panoramax:Storage:Kind", "s3"),
-        new("Panoramax:Storage:S3:Endpoint", $"http://{_s3.Endpoint}"),
+        new("Panoramax:Storage:S3:Endpoint", $"http://{S3.Endpoint}"),
         new("Panoramax:Storage:S3:AccessKey", S3rverServer.AccessKey),
         new("Panoramax:Storage:S3:SecretKey", S3rverServer.SecretKey),
         new("Panoramax:Storage:S3:Bucket", "panoramax-pictures"),
     ];
 
-    protected override Task BeforeStartAsync() => _s3.InitializeAsync();
+    protected override Task BeforeStartAsync() => S3.InitializeAsync();
 
-    protected override Task AfterStopAsync() => _s3.DisposeAsync();
+    protected override Task AfterStopAsync() => S3.DisposeAsync();
+}
+
+/// <summary>
+/// The S3 instance with direct downloads on: public files are redirected to presigned links signed for another
+/// host name of the store (<c>localhost</c> instead of the <c>127.0.0.1</c> the instance talks to), as a deployment
+/// whose store is reached at an internal name by the instance and at a public one by browsers.
+/// </summary>
+public sealed class S3DirectDownloadPictureFilesInstance : S3PictureFilesInstance
+{
+    public string PublicEndpoint => $"http://localhost:{S3.Port}";
+
+    protected override IEnumerable<KeyValuePair<string, string>> Settings =>
+    [
+        .. base.Settings,
+        new("Panoramax:Storage:S3:DirectDownloads", "true"),
+        new("Panoramax:Storage:S3:PublicEndpoint", PublicEndpoint),
+    ];
 }
