@@ -52,7 +52,8 @@ public sealed class TwoInstances : IAsyncLifetime
 /// The administrators' federation page in Debian's chromium (issue 10 §2): the admin of A logs in through the real
 /// form, reads A's identity, adds B by its federation URL, sees B pending with the key fingerprint B's own admin reads,
 /// confirms it (the row shows trusted), reconciles with it (the row shows the stored report), then blocks it (the row
-/// shows blocked) and removes it; the legacy source's row offers "harvest now". Screenshots go to artifacts/e2e/.
+/// shows blocked) and removes it; the legacy source's row offers "harvest now"; a legacy source added through the
+/// form is listed as harvested, then removed. Screenshots go to artifacts/e2e/.
 /// </summary>
 public sealed class FederationPageJourneyTests(TwoInstances net) : IClassFixture<TwoInstances>
 {
@@ -131,6 +132,26 @@ public sealed class FederationPageJourneyTests(TwoInstances net) : IClassFixture
         await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("Instance B was removed.");
         await Assertions.Expect(page.Locator("#peers-empty")).ToBeVisibleAsync();
         Assert.Equal(2, session.Dialogs.Count);
+
+        // A legacy source added on the page is harvested on its interval; the configured one cannot be removed here.
+        await Assertions.Expect(legacy).ToHaveAttributeAsync("data-state", "configured");
+        await Assertions.Expect(legacy.Locator(".state")).ToHaveTextAsync("every 01:00:00 (configuration)");
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = $"Remove {TwoInstances.LegacyName}" })).ToHaveCountAsync(0);
+        await page.GetByLabel("Root URL of a legacy instance").FillAsync("http://127.0.0.1:9/other-geovisio");
+        await page.GetByLabel("Name shown for its pictures (optional)").FillAsync("Added GeoVisio");
+        await page.GetByLabel("Time between two harvests").FillAsync("02:00:00");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add source" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("Added GeoVisio is harvested every 02:00:00; the first harvest has started.");
+        var added = page.Locator("#sources tr", new() { HasText = "Added GeoVisio" });
+        await Assertions.Expect(added).ToHaveAttributeAsync("data-state", "added");
+        await Assertions.Expect(added.Locator(".state")).ToHaveTextAsync("every 02:00:00");
+        await Assertions.Expect(added).ToContainTextAsync("http://127.0.0.1:9/other-geovisio");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Artifacts, "federation-5-source-added.png"), FullPage = true });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Remove Added GeoVisio" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("Added GeoVisio is not harvested any more.");
+        await Assertions.Expect(added).ToHaveAttributeAsync("data-state", "removed");
+        await Assertions.Expect(added.Locator(".state")).ToHaveTextAsync("no: removed");
+        Assert.Equal(3, session.Dialogs.Count);
         Assert.Empty(session.Errors);
     }
 

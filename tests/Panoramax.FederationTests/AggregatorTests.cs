@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Web;
@@ -28,6 +29,8 @@ public sealed class AggregatorNetwork : IAsyncLifetime
     public LegacyGeoVisio Unstorable { get; }
     public LegacyGeoVisio Wandering { get; }
     public LegacyGeoVisio Endless { get; }
+    /// <summary>Not in the configuration: an admin adds it through the API.</summary>
+    public LegacyGeoVisio Added { get; }
     /// <summary>Pages read per run and per collection here (small, so a test passes it with a few pages).</summary>
     public const int MaxPages = 3;
     /// <summary>The most bytes the aggregator reads of one answer here (small, so a test can pass it cheaply).</summary>
@@ -45,6 +48,7 @@ public sealed class AggregatorNetwork : IAsyncLifetime
         Unstorable = new(LegacyServer, "unstorable");
         Wandering = new(LegacyServer, "wandering");
         Endless = new(LegacyServer, "endless");
+        Added = new(LegacyServer, "added");
         var sources = new[]
         {
             ("legacy-walks", Walks), ("legacy-deletions", Deletions), ("legacy-failing", Failing), ("legacy-malformed", Malformed), ("legacy-clashing", Clashing),
@@ -402,12 +406,109 @@ public sealed class AggregatorTests(AggregatorNetwork net) : IClassFixture<Aggre
         {
             using var forbidden = await user.GetAsync("/api/admin/sources");
             await JsonAssert.IsApiErrorAsync(forbidden, HttpStatusCode.Forbidden);
+            using var add = await user.PostAsJsonAsync("/api/admin/sources", new { url = "https://legacy.example.org" });
+            await JsonAssert.IsApiErrorAsync(add, HttpStatusCode.Forbidden);
+        }
+        using (var remove = await _agg.Http.DeleteAsync($"/api/admin/sources/{AggregatorNetwork.SourceId(net.Walks)}"))
+        {
+            await JsonAssert.IsApiErrorAsync(remove, HttpStatusCode.Unauthorized);
         }
         using var admin = await TestAuth.AdminAsync(_agg);
         var sources = JsonDocument.Parse(await admin.GetStringAsync("/api/admin/sources")).RootElement.GetProperty("sources");
         Assert.Equal(new[] { "legacy-clashing", "legacy-deletions", "legacy-endless", "legacy-failing", "legacy-malformed", "legacy-unstorable", "legacy-walks", "legacy-wandering" },
-            sources.EnumerateArray().Select(s => s.GetProperty("name").GetString()!).Order(StringComparer.Ordinal).ToArray());
+            sources.EnumerateArray().Where(s => s.GetProperty("state").GetString() == "configured").Select(s => s.GetProperty("name").GetString()!).Order(StringComparer.Ordinal).ToArray());
         using var harvest = await admin.PostAsync($"/api/admin/sources/{AggregatorNetwork.SourceId(net.Walks)}/harvest", null);
         Assert.Equal(HttpStatusCode.Accepted, harvest.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_source_added_by_an_admin_is_harvested_at_once_and_once_removed_is_not_any_more_but_keeps_its_pictures()
+    {
+        var walk = LegacyCollection.Walk("Canal Saint-Martin", 2.3660, 48.8720, Day, 2);
+        net.Added.ServeCollections([[walk]]);
+        using var admin = await TestAuth.AdminAsync(_agg);
+
+        using var added = await admin.PostAsJsonAsync("/api/admin/sources", new { url = net.Added.Url + "/api/", name = "legacy-added", interval = "01:00:00" });
+        Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+        var source = JsonDocument.Parse(await added.Content.ReadAsStringAsync()).RootElement;
+        var id = AggregatorNetwork.SourceId(net.Added);
+        Assert.Equal(id, source.GetProperty("id").GetGuid());
+        Assert.Equal(net.Added.Url, source.GetProperty("url").GetString());
+        Assert.Equal("added", source.GetProperty("state").GetString());
+        Assert.Equal("01:00:00", source.GetProperty("interval").GetString());
+        Assert.Equal($"/api/admin/sources/{id}", added.Headers.Location?.ToString());
+        // The first harvest runs at once, not an interval later.
+        await Network.WaitUntilAsync(async () => (await _agg.SearchIdsAsync(walk.Pictures.Select(p => p.Id))).Count == 2, "the added source's pictures are searchable");
+        Assert.Equal("legacy-added", await _agg.ScalarAsync<string>("SELECT name FROM instances WHERE id = @id AND public_key IS NULL", ("id", id)));
+
+        // Twice, or a configured source: 409 saying where its settings live.
+        using (var again = await admin.PostAsJsonAsync("/api/admin/sources", new { url = net.Added.Url }))
+        {
+            Assert.Contains("already harvested here", (await JsonAssert.IsApiErrorAsync(again, HttpStatusCode.Conflict)).GetProperty("message").GetString(), StringComparison.Ordinal);
+        }
+        using (var configured = await admin.PostAsJsonAsync("/api/admin/sources", new { url = net.Walks.Url }))
+        {
+            Assert.Contains("Panoramax:Aggregator:Sources", (await JsonAssert.IsApiErrorAsync(configured, HttpStatusCode.Conflict)).GetProperty("message").GetString(), StringComparison.Ordinal);
+        }
+        using (var removeConfigured = await admin.DeleteAsync($"/api/admin/sources/{AggregatorNetwork.SourceId(net.Walks)}"))
+        {
+            Assert.Contains("remove it there", (await JsonAssert.IsApiErrorAsync(removeConfigured, HttpStatusCode.Conflict)).GetProperty("message").GetString(), StringComparison.Ordinal);
+        }
+
+        // A restart schedules it again from the database (the job dropped here stands for a new process).
+        var scheduler = _agg.Services.GetRequiredService<LegacyHarvestScheduler>();
+        var quartz = await _agg.Services.GetRequiredService<Quartz.ISchedulerFactory>().GetScheduler();
+        Assert.True(await quartz.DeleteJob(LegacyHarvestScheduler.KeyOf(id)));
+        await scheduler.StartAsync(CancellationToken.None);
+        Assert.True(await quartz.Exists(LegacyHarvestScheduler.KeyOf(id)));
+
+        using (var removed = await admin.DeleteAsync($"/api/admin/sources/{id}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
+        }
+        Assert.False(await quartz.Exists(LegacyHarvestScheduler.KeyOf(id)));
+        var status = JsonDocument.Parse(await admin.GetStringAsync($"/api/admin/sources/{id}")).RootElement;
+        Assert.Equal("removed", status.GetProperty("state").GetString());
+        Assert.False(status.TryGetProperty("interval", out var interval) && interval.ValueKind != JsonValueKind.Null, "a removed source has no interval");
+        using (var harvest = await admin.PostAsync($"/api/admin/sources/{id}/harvest", null))
+        {
+            await JsonAssert.IsApiErrorAsync(harvest, HttpStatusCode.NotFound);
+        }
+        using (var twice = await admin.DeleteAsync($"/api/admin/sources/{id}"))
+        {
+            await JsonAssert.IsApiErrorAsync(twice, HttpStatusCode.NotFound);
+        }
+        // Not scheduled again at the next start, and what was harvested stays.
+        await scheduler.StartAsync(CancellationToken.None);
+        Assert.False(await quartz.Exists(LegacyHarvestScheduler.KeyOf(id)));
+        Assert.Equal(2, (await _agg.SearchIdsAsync(walk.Pictures.Select(p => p.Id))).Count);
+
+        // Added again: it goes on from where it stopped (same origin, same cursor), with the new settings.
+        using var back = await admin.PostAsJsonAsync("/api/admin/sources", new { url = net.Added.Url, interval = "2.00:00:00" });
+        Assert.Equal(HttpStatusCode.OK, back.StatusCode);
+        var resumed = JsonDocument.Parse(await back.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("added", resumed.GetProperty("state").GetString());
+        Assert.Equal("2.00:00:00", resumed.GetProperty("interval").GetString());
+        Assert.Equal(walk.Updated.UtcDateTime, resumed.GetProperty("cursor_updated").GetDateTimeOffset().UtcDateTime);
+        using var cleanup = await admin.DeleteAsync($"/api/admin/sources/{id}");
+    }
+
+    [Theory]
+    [InlineData("{}", HttpStatusCode.BadRequest, "root URL")]
+    [InlineData("{\"url\": \"ftp://legacy.example.org\"}", HttpStatusCode.BadRequest, "http(s)")]
+    [InlineData("{\"url\": 42}", HttpStatusCode.BadRequest, "url must be a string")]
+    [InlineData("{\"url\": \"https://legacy.example.org\", \"interval\": \"00:00:10\"}", HttpStatusCode.BadRequest, "00:01:00")]
+    [InlineData("{\"url\": \"https://legacy.example.org\", \"interval\": \"soon\"}", HttpStatusCode.BadRequest, "hh:mm:ss")]
+    [InlineData("[\"https://legacy.example.org\"]", HttpStatusCode.BadRequest, "JSON object")]
+    [InlineData("{\"url\": ", HttpStatusCode.BadRequest, "not valid JSON")]
+    public async Task Adding_a_source_with_a_bad_body_answers_a_clear_error_and_adds_nothing(string body, HttpStatusCode status, string says)
+    {
+        using var admin = await TestAuth.AdminAsync(_agg);
+        var before = await _agg.ScalarAsync<long>("SELECT count(*) FROM legacy_sources");
+
+        using var response = await admin.PostAsync("/api/admin/sources", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        Assert.Contains(says, (await JsonAssert.IsApiErrorAsync(response, status)).GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(before, await _agg.ScalarAsync<long>("SELECT count(*) FROM legacy_sources"));
     }
 }

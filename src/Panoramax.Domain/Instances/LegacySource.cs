@@ -27,6 +27,13 @@ public sealed class LegacySource
     public long PicturesApplied { get; set; }
     /// <summary>Collections skipped because the source served them incomplete or malformed.</summary>
     public long CollectionsRejected { get; set; }
+    /// <summary>
+    /// Time between two harvests of a source an admin added through the API; null for a source of the configuration
+    /// (<c>Panoramax:Aggregator:Sources</c>, whose interval is there).
+    /// </summary>
+    public TimeSpan? Interval { get; set; }
+    /// <summary>When an admin removed the source: it is no longer harvested; what was harvested from it stays.</summary>
+    public DateTimeOffset? RemovedAt { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 }

@@ -13,6 +13,7 @@ internal sealed class LegacySourceConfiguration : IEntityTypeConfiguration<Legac
         b.Property(x => x.InstanceId).ValueGeneratedNever();
         b.Property(x => x.Url).HasMaxLength(2000);
         b.Property(x => x.LastError).HasMaxLength(2000);
+        b.Property(x => x.Interval).HasColumnName("harvest_interval");
         b.HasIndex(x => x.Url).IsUnique();
         b.HasOne<Instance>().WithOne().HasForeignKey<LegacySource>(x => x.InstanceId).OnDelete(DeleteBehavior.Cascade);
     }

@@ -841,6 +841,10 @@ namespace Panoramax.Persistence.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("cursor_updated");
 
+                    b.Property<TimeSpan?>("Interval")
+                        .HasColumnType("interval")
+                        .HasColumnName("harvest_interval");
+
                     b.Property<string>("LastError")
                         .HasMaxLength(2000)
                         .HasColumnType("character varying(2000)")
@@ -861,6 +865,10 @@ namespace Panoramax.Persistence.Migrations
                     b.Property<long>("PicturesApplied")
                         .HasColumnType("bigint")
                         .HasColumnName("pictures_applied");
+
+                    b.Property<DateTimeOffset?>("RemovedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("removed_at");
 
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")

@@ -73,11 +73,22 @@ public static class FederationPage
               <p id="peers-empty" hidden>No peer yet: add one by its federation URL.</p>
 
               <h2 id="sources-title">Legacy GeoVisio sources</h2>
-              <p>Harvested over HTTP on a schedule; they are configured in <code>Panoramax:Aggregator:Sources</code>.</p>
+              <p>Instances that speak no federation protocol, harvested over their HTTP API on a schedule: those of the
+                 configuration (<code>Panoramax:Aggregator:Sources</code>) and those added here. Removing a source stops its
+                 harvest; the pictures already harvested from it stay (a licence filter of none hides them).</p>
+              <form id="add-source" class="tools">
+                <p><label for="source-url">Root URL of a legacy instance</label><br>
+                  <input id="source-url" type="url" required placeholder="https://panoramax.example.org"></p>
+                <p><label for="source-name">Name shown for its pictures (optional)</label><br>
+                  <input id="source-name" type="text" maxlength="200" placeholder="its host name"></p>
+                <p><label for="source-interval">Time between two harvests</label><br>
+                  <input id="source-interval" type="text" value="00:05:00" pattern="(\d+\.)?\d{1,2}:\d{2}:\d{2}" title="hh:mm:ss, from 00:01:00 to 7.00:00:00"></p>
+                <p><button type="submit">Add source</button></p>
+              </form>
               <table id="sources-table" hidden>
                 <caption class="visually-hidden">Harvested legacy instances, by name</caption>
                 <thead><tr>
-                  <th scope="col">Name</th><th scope="col">URL</th><th scope="col">Last run</th><th scope="col">Last success</th>
+                  <th scope="col">Name</th><th scope="col">URL</th><th scope="col">Harvested</th><th scope="col">Last run</th><th scope="col">Last success</th>
                   <th scope="col">Last error</th><th scope="col">Held</th><th scope="col"><span class="visually-hidden">Actions</span></th>
                 </tr></thead>
                 <tbody id="sources"></tbody>

@@ -1,7 +1,7 @@
 // The administrators' federation page: this instance's identity (GET /api/admin/federation), the peers
 // (GET/POST /api/admin/peers with each peer's last reconcile, POST …/{id}/confirm, …/{id}/block and …/{id}/reconcile,
 // DELETE …/{id}) and the harvested legacy
-// GeoVisio sources (GET /api/admin/sources, POST …/{id}/harvest) and the licence filter of every origin
+// GeoVisio sources (GET/POST /api/admin/sources, POST …/{id}/harvest, DELETE …/{id}) and the licence filter of every origin
 // (GET /api/admin/origins, PUT /api/admin/peers/{id}/licenses).
 (() => {
   "use strict";
@@ -108,28 +108,57 @@
     $("peers-empty").hidden = peers.length !== 0;
   }
 
-  // A source's status and its "harvest now" button.
-  function sourceRow(s) {
-    const harvest = el("button", { type: "button", class: "secondary", "aria-label": `Harvest ${s.name} now` }, "Harvest now");
-    harvest.addEventListener("click", async () => {
-      harvest.disabled = true;
+  const stateLabels = {
+    configured: (s) => `every ${s.interval} (configuration)`,
+    added: (s) => `every ${s.interval}`,
+    removed: () => "no: removed",
+    unconfigured: () => "no: not in the configuration any more",
+  };
+
+  // One button of a source's row: runs the call and says what happened.
+  function sourceAction(label, ariaLabel, s, run, danger) {
+    const button = el("button", { type: "button", class: danger ? "danger" : "secondary", "aria-label": ariaLabel }, label);
+    button.addEventListener("click", async () => {
+      button.disabled = true;
       try {
-        await P.api("POST", `admin/sources/${s.id}/harvest`);
-        P.say(`The harvest of ${s.name} started: reload the page to see how it went.`);
+        const said = await run();
+        if (said) P.say(said);
       } catch (e) {
-        P.say(`Could not harvest ${s.name}: ${e.message}`, true);
+        P.say(`Could not ${label.toLowerCase()} (${s.name}): ${e.message}`, true);
       } finally {
-        harvest.disabled = false;
+        button.disabled = false;
       }
     });
-    return el("tr", { "data-id": s.id },
+    return button;
+  }
+
+  // A source's status, its "harvest now" button, and "remove" for the sources added here.
+  function sourceRow(s) {
+    const harvested = s.state === "configured" || s.state === "added";
+    const buttons = [];
+    if (harvested) {
+      buttons.push(sourceAction("Harvest now", `Harvest ${s.name} now`, s, async () => {
+        await P.api("POST", `admin/sources/${s.id}/harvest`);
+        return `The harvest of ${s.name} started: reload the page to see how it went.`;
+      }));
+    }
+    if (s.state === "added") {
+      buttons.push(sourceAction("Remove", `Remove ${s.name}`, s, async () => {
+        if (!window.confirm(`Stop harvesting ${s.name}? The pictures already harvested from it stay.`)) return null;
+        await P.api("DELETE", `admin/sources/${s.id}`);
+        await loadSources();
+        return `${s.name} is not harvested any more.`;
+      }, true));
+    }
+    return el("tr", { "data-id": s.id, "data-state": s.state },
       el("th", { scope: "row" }, s.name),
       el("td", null, s.url),
+      el("td", { class: "state" }, (stateLabels[s.state] || (() => s.state))(s)),
       el("td", null, never(s.last_run_at)),
       el("td", null, never(s.last_success_at)),
       el("td", { class: s.last_error ? "error" : null }, s.last_error ? `${s.last_error} (${P.dateTime(s.last_error_at)})` : ""),
       el("td", null, `${s.collections} sequences, ${s.pictures} pictures`),
-      el("td", null, harvest));
+      el("td", null, el("span", { class: "actions" }, ...buttons)));
   }
 
   const startSources = P.loads();
@@ -200,6 +229,27 @@
     } catch (err) {
       P.say(`Could not add the peer: ${err.message}`, true);
       input.focus();
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  $("add-source").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const url = $("source-url");
+    const button = $("add-source").querySelector("button");
+    button.disabled = true;
+    try {
+      const name = $("source-name").value.trim();
+      const s = await P.api("POST", "admin/sources", { url: url.value.trim(), name: name || null, interval: $("source-interval").value.trim() });
+      P.say(`${s.name} is harvested every ${s.interval}; the first harvest has started.`);
+      url.value = "";
+      $("source-name").value = "";
+      await loadSources();
+      await loadLicenses();
+    } catch (err) {
+      P.say(`Could not add the source: ${err.message}`, true);
+      url.focus();
     } finally {
       button.disabled = false;
     }
