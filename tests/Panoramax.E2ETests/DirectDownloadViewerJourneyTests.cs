@@ -67,12 +67,7 @@ public sealed class DirectDownloadViewerJourneyTests(DirectDownloadViewerInstanc
         // No request interception here (Playwright reports a routed request that was redirected with the final
         // response under the first URL): third-party hosts are made unresolvable instead, the instance and the store
         // stay reachable.
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/lib/chromium/chromium",
-            Headless = true,
-            Args = [.. ViewerJourneyTests.ChromiumArgs, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"],
-        });
+        await using var browser = await ViewerJourneyTests.LaunchChromiumAsync(playwright, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost");
         await using var context = await browser.NewContextAsync(ViewerJourneyTests.ContextOptions(instance));
         var page = await context.NewPageAsync();
         var ours = instance.BaseUrl.Authority;

@@ -67,12 +67,7 @@ public sealed class FederatedViewerJourneyTests(ViewerNetwork net) : IClassFixtu
     {
         Directory.CreateDirectory(Artifacts);
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/lib/chromium/chromium",
-            Headless = true,
-            Args = ViewerJourneyTests.ChromiumArgs,
-        });
+        await using var browser = await ViewerJourneyTests.LaunchChromiumAsync(playwright);
         // Both instances listen on 127.0.0.1: the context reaches them and nothing else.
         await using var context = await ViewerJourneyTests.InstanceOnlyContextAsync(browser, net.B);
         var page = await context.NewPageAsync();

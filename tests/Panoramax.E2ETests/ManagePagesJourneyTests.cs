@@ -65,7 +65,6 @@ public sealed class ManagePagesInstance : TestInstance
 /// </summary>
 public sealed class ManagePagesJourneyTests(ManagePagesInstance instance) : IClassFixture<ManagePagesInstance>
 {
-    private const string ChromiumPath = "/usr/lib/chromium/chromium";
     private static readonly string Artifacts = Path.Combine(TestPaths.RepoRoot, "artifacts", "e2e");
 
     [Fact]
@@ -73,7 +72,7 @@ public sealed class ManagePagesJourneyTests(ManagePagesInstance instance) : ICla
     {
         Directory.CreateDirectory(Artifacts);
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = ChromiumPath, Headless = true, Args = ViewerJourneyTests.ChromiumArgs });
+        await using var browser = await ViewerJourneyTests.LaunchChromiumAsync(playwright);
         await using var context = await ViewerJourneyTests.InstanceOnlyContextAsync(browser, instance);
         context.SetDefaultTimeout(30_000);
         var page = await context.NewPageAsync();

@@ -9,7 +9,6 @@ namespace Panoramax.E2ETests;
 /// </summary>
 public sealed class PageSession : IAsyncDisposable
 {
-    private const string ChromiumPath = "/usr/lib/chromium/chromium";
     private readonly IPlaywright _playwright;
     private readonly IBrowser _browser;
     private readonly IBrowserContext _context;
@@ -32,7 +31,7 @@ public sealed class PageSession : IAsyncDisposable
     public static async Task<PageSession> OpenAsync(TestInstance instance)
     {
         var playwright = await Playwright.CreateAsync();
-        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = ChromiumPath, Headless = true, Args = ViewerJourneyTests.ChromiumArgs });
+        var browser = await ViewerJourneyTests.LaunchChromiumAsync(playwright);
         var context = await ViewerJourneyTests.InstanceOnlyContextAsync(browser, instance);
         context.SetDefaultTimeout(30_000);
         return new PageSession(playwright, browser, context, await context.NewPageAsync());

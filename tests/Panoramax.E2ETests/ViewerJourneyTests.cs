@@ -37,12 +37,7 @@ public class ViewerJourneyTests(ViewerInstance instance) : IClassFixture<ViewerI
     {
         Directory.CreateDirectory(Artifacts);
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumPath,
-            Headless = true,
-            Args = ChromiumArgs,
-        });
+        await using var browser = await LaunchChromiumAsync(playwright);
         await using var context = await InstanceOnlyContextAsync(browser, instance);
         var page = await context.NewPageAsync();
         var tiles = new ConcurrentBag<(string Url, int Status)>();
@@ -123,6 +118,10 @@ public class ViewerJourneyTests(ViewerInstance instance) : IClassFixture<ViewerI
             new Uri(route.Request.Url).Host == instance.BaseUrl.Host ? route.ContinueAsync() : route.AbortAsync());
         return context;
     }
+
+    /// <summary>Debian's chromium, headless, with WebGL (<see cref="ChromiumArgs"/>) and <paramref name="extraArgs"/>.</summary>
+    internal static Task<IBrowser> LaunchChromiumAsync(IPlaywright playwright, params string[] extraArgs) =>
+        playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = ChromiumPath, Headless = true, Args = [.. ChromiumArgs, .. extraArgs] });
 
     /// <summary>A 1280×800 en-US browser context whose relative URLs go to the instance.</summary>
     internal static BrowserNewContextOptions ContextOptions(TestInstance instance) => new()
