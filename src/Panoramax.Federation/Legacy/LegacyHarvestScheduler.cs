@@ -95,14 +95,14 @@ public sealed class LegacyHarvestScheduler(
         {
             throw new LegacySourceConflictException($"{source.NormalizedUrl} is already harvested: it is in the configuration (Panoramax:Aggregator:Sources), where its settings are changed");
         }
-        var existing = (await ListAsync(ct)).FirstOrDefault(s => s.Id == id);
+        var existing = await GetAsync(id, ct);
         if (existing is { State: "added" })
         {
             throw new LegacySourceConflictException($"{source.NormalizedUrl} is already harvested here (as {existing.Name}); remove it first to change its settings");
         }
         await EnsureAsync(id, source.DisplayName, source.NormalizedUrl, interval, ct);
         await ScheduleAsync(await schedulers.GetScheduler(ct), id, source.NormalizedUrl, interval, ct);
-        return ((await ListAsync(ct)).First(s => s.Id == id), existing is null);
+        return ((await GetAsync(id, ct))!, existing is null);
     }
 
     /// <summary>Stops harvesting a source an admin added; what was harvested from it stays. False when there is no such source being harvested.</summary>
@@ -144,7 +144,12 @@ public sealed class LegacyHarvestScheduler(
     }
 
     /// <summary>Every source ever harvested here (configured or not any more) with its state and what is held from it.</summary>
-    public async Task<List<LegacySourceStatus>> ListAsync(CancellationToken ct)
+    public Task<List<LegacySourceStatus>> ListAsync(CancellationToken ct) => ReadAsync(null, ct);
+
+    /// <summary>One source's state (configured, added, removed…), or null when it was never harvested here.</summary>
+    public async Task<LegacySourceStatus?> GetAsync(Guid id, CancellationToken ct) => (await ReadAsync(id, ct)).SingleOrDefault();
+
+    private async Task<List<LegacySourceStatus>> ReadAsync(Guid? only, CancellationToken ct)
     {
         var intervals = options.Value.Sources.ToDictionary(s => s.InstanceId, s => s.Interval);
         await using var cmd = db.CreateCommand("""
@@ -154,8 +159,10 @@ public sealed class LegacyHarvestScheduler(
                    (SELECT count(*) FROM pictures p WHERE p.origin_instance_id = s.instance_id AND p.status = 'ready'),
                    i.accepted_licenses, s.harvest_interval, s.removed_at IS NOT NULL
             FROM legacy_sources s JOIN instances i ON i.id = s.instance_id
+            WHERE @only::uuid IS NULL OR s.instance_id = @only
             ORDER BY i.name
             """);
+        cmd.Parameters.Add(new NpgsqlParameter("only", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = only is { } o ? o : DBNull.Value });
         var list = new List<LegacySourceStatus>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))

@@ -36,7 +36,7 @@ public static class SourceAdminEndpoints
     private static async Task<IResult> Get(Guid id, CurrentViewer viewer, LegacyHarvestScheduler sources, CancellationToken ct)
     {
         PeerAdminEndpoints.RequireAdmin(viewer, What);
-        return (await sources.ListAsync(ct)).FirstOrDefault(s => s.Id == id) is { } source ? Results.Json(source, PeerAdminEndpoints.Json) : throw ApiException.NotFound("No such legacy source.");
+        return await sources.GetAsync(id, ct) is { } source ? Results.Json(source, PeerAdminEndpoints.Json) : throw ApiException.NotFound("No such legacy source.");
     }
 
     private static async Task<IResult> SetLicenses(Guid id, HttpRequest request, CurrentViewer viewer, LegacyHarvestScheduler sources, NpgsqlDataSource db,
@@ -44,7 +44,7 @@ public static class SourceAdminEndpoints
     {
         PeerAdminEndpoints.RequireAdmin(viewer, What);
         const string notFound = "No such legacy source.";
-        if (!(await sources.ListAsync(ct)).Any(s => s.Id == id))
+        if (await sources.GetAsync(id, ct) is null)
         {
             throw ApiException.NotFound(notFound);
         }
