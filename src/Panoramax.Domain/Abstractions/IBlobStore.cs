@@ -47,6 +47,13 @@ public interface IBlobDownloadLinks
 {
     /// <returns>null when this store is not set up to hand out links (the file is then streamed as usual).</returns>
     ValueTask<BlobDownloadLink?> GetDownloadLinkAsync(string key, DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>
+    /// A link for one caller already authorised (an account's export): signed now, valid for <paramref name="lifetime"/>,
+    /// the store answering with <c>Content-Disposition: attachment</c> under <paramref name="fileName"/> and no caching.
+    /// </summary>
+    /// <returns>null when this store is not set up to hand out links.</returns>
+    ValueTask<Uri?> GetPrivateDownloadLinkAsync(string key, string fileName, TimeSpan lifetime, CancellationToken ct);
 }
 
 /// <summary>

@@ -87,6 +87,9 @@ public static class ExportEndpoints
         return Results.Json(StatusJson(pending, links, clock), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
     }
 
+    /// <summary>How long a direct-download link to an archive works (S3 with direct downloads): enough to start the download.</summary>
+    private static readonly TimeSpan PrivateLinkLifetime = TimeSpan.FromMinutes(15);
+
     internal static async Task DownloadAsync(Guid id, HttpContext http, PanoramaxDbContext db, IBlobStore store, TimeProvider clock, CancellationToken ct)
     {
         var export = await FindAsync(db, http.Account()!.Id, id, ct);
@@ -100,6 +103,14 @@ public static class ExportEndpoints
         var info = await store.GetInfoAsync(export.BlobKey, ct)
             ?? throw ApiException.NotFound("The archive of this export is gone: POST /api/users/me/export to make a new one");
         var name = string.Create(CultureInfo.InvariantCulture, $"panoramax-export-{export.CreatedAt.UtcDateTime:yyyy-MM-dd}-{export.Id.ToString("N")[..8]}.zip");
+        if (HttpMethods.IsGet(http.Request.Method) && store is IBlobDownloadLinks links && await links.GetPrivateDownloadLinkAsync(export.BlobKey, name, PrivateLinkLifetime, ct) is { } link)
+        {
+            // A big archive is fetched from the store itself; the link is for this caller only and short-lived
+            // (GET only: the link is signed for that method; a HEAD is answered here).
+            http.Response.Headers.CacheControl = "private, no-store";
+            http.Response.Redirect(link.AbsoluteUri);
+            return;
+        }
         http.Response.Headers.ContentDisposition = new ContentDispositionHeaderValue("attachment") { FileName = name }.ToString();
         await BlobResponses.ServeAsync(http, store, info, ExportAccountHandler.ZipContentType, isPublic: false, ct);
     }

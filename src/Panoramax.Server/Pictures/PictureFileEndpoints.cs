@@ -138,7 +138,8 @@ public static class PictureFileEndpoints
 
     private static async Task ServeAsync(HttpContext context, IBlobStore store, PictureFiles picture, string? key, ILoggerFactory logs, CancellationToken ct)
     {
-        if (picture.IsPublic && key is not null && store is IBlobDownloadLinks links)
+        // GET only: a presigned GET is signed for that method, a HEAD is answered here from the store's metadata.
+        if (picture.IsPublic && key is not null && HttpMethods.IsGet(context.Request.Method) && store is IBlobDownloadLinks links)
         {
             var now = context.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
             if (await links.GetDownloadLinkAsync(key, now, ct) is { } link)

@@ -206,6 +206,24 @@ public sealed class S3BlobStore : IBlobStore, IBlobDownloadLinks, IDisposable
         return new BlobDownloadLink(new Uri(url), start + window);
     }
 
+    public async ValueTask<Uri?> GetPrivateDownloadLinkAsync(string key, string fileName, TimeSpan lifetime, CancellationToken ct)
+    {
+        if (!_options.DirectDownloads)
+        {
+            return null;
+        }
+        BlobKeys.EnsureValid(key);
+        // S3's response overrides (part of the signed query): the store names the download and forbids caching it.
+        var url = await _linkSigner.PresignedGetObjectAsync(new PresignedGetObjectArgs().WithBucket(_bucket).WithObject(key)
+            .WithExpiry((int)Math.Ceiling(lifetime.TotalSeconds))
+            .WithHeaders(new Dictionary<string, string>
+            {
+                ["response-content-disposition"] = new ContentDispositionHeaderValue("attachment") { FileName = fileName }.ToString(),
+                ["response-cache-control"] = "private, no-store",
+            }));
+        return new Uri(url);
+    }
+
     public async Task<bool> DeleteAsync(string key, CancellationToken ct)
     {
         // S3 deletes are idempotent and say nothing about existence: ask first.

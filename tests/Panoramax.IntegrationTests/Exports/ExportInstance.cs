@@ -12,7 +12,7 @@ namespace Panoramax.IntegrationTests.Exports;
 /// whose originals were kept — plus a deleted picture; Bob with one sequence of his own. Real JPEGs in the
 /// instance's filesystem store; the real job worker runs the exports.
 /// </summary>
-public sealed class ExportInstance : TestInstance
+public class ExportInstance : TestInstance
 {
     public const string HostileTitle = "=HYPERLINK(\"http://evil.example\",\"x\"), \"quoted\"\r\nsecond line";
     public const string HdFile = "DSCN0010.jpg";

@@ -41,6 +41,17 @@ public sealed class DirectDownloadTests(S3DirectDownloadPictureFilesInstance ins
     }
 
     [Fact]
+    public async Task Head_is_answered_by_the_instance_since_a_presigned_get_is_for_get_only()
+    {
+        using var response = await _noRedirects.SendAsync(new HttpRequestMessage(HttpMethod.Head, Route("/api/pictures/{flat}/hd.jpg")));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Null(response.Headers.Location);
+        Assert.Equal(new FileInfo(PictureFilesInstance.SharedJpeg("DSCN0010.jpg")).Length, response.Content.Headers.ContentLength);
+        Assert.NotNull(response.Headers.ETag);
+    }
+
+    [Fact]
     public async Task A_byte_range_asked_of_the_link_gets_exactly_those_bytes()
     {
         using var response = await _noRedirects.GetAsync(Route("/api/pictures/{flat}/hd.jpg"));
